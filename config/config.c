@@ -1,0 +1,1645 @@
+/* SPDX-License-Identifier: MIT */
+/* The INI configuration.
+ *
+ * Two passes. inih walks the file and we only collect raw strings per
+ * section, with their line numbers; validation and defaults come after the
+ * whole file has been read, because one section's defaults depend on
+ * another wherever it appears (a container's stop_timeout defaults to
+ * [supervisor]'s even when [supervisor] comes last). Every problem is
+ * collected, sorted by line and handed back at once, so a user fixes a file
+ * in one round instead of one error per run.
+ *
+ * Lines. We feed inih through our own reader, which is where the line
+ * numbers come from (inih calls the handler for the line it read last) and
+ * where every raw line is checked, because inih reports only its first
+ * syntax error. A line the reader rejects is handed on as an empty line.
+ * The reader also strips indentation: inih would otherwise take an
+ * indented line as the continuation of the previous key, and an indented
+ * "key = value" below another key would silently become part of that
+ * key's value. We also track the current section ourselves: inih cuts
+ * section names at 49 bytes, shorter than "container " plus a 63-byte name.
+ *
+ * command accepts two forms:
+ *   1. A JSON array of strings, when the value starts with '[':
+ *        command = ["/bin/sh", "-c", "echo hi; exit 3"]
+ *      It must be a non-empty array of non-empty strings.
+ *   2. Otherwise shell-like words:
+ *        command = /bin/sh -c 'echo hi; exit 3'
+ *      Words are split on whitespace. '...' is literal; inside "..." a
+ *      backslash escapes only " \ $ and ` (and is kept before anything
+ *      else); outside quotes a backslash makes the next character literal.
+ *      There is no variable expansion, globbing, comment or operator: $HOME,
+ *      *, #, | and ; are ordinary characters. An unterminated quote, a
+ *      trailing backslash and an empty word ('' or "") are errors; empty
+ *      words are refused so that both forms accept the same argv and the
+ *      dump, which writes form 1, round-trips.
+ *   In both forms inih has already cut the value at a ';' that follows
+ *   whitespace (an inline comment), so write "a;b", not "a ;b".
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+#include <jansson.h>
+
+#include "macro.h"
+#include "util.h"
+
+/* A corral.ini is a few kilobytes; refuse to slurp anything absurd. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+enum section_kind {
+    SECTION_SUPERVISOR,
+    SECTION_NETWORK,
+    SECTION_CONTAINER,
+    _SECTION_KIND_MAX,
+};
+
+enum { SUP_STATE_DIR, SUP_RUN_DIR, SUP_LOG_DIR, SUP_CGROUP_PARENT, SUP_STOP_TIMEOUT };
+enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS };
+enum {
+    CTR_ROOTFS,
+    CTR_COMMAND,
+    CTR_HOSTNAME,
+    CTR_ENV,
+    CTR_WORKDIR,
+    CTR_STOP_SIGNAL,
+    CTR_STOP_TIMEOUT,
+};
+#define KEYS_MAX 8
+
+/* NULL-terminated, in the order the messages and the dump list them. */
+static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
+    [SECTION_SUPERVISOR] =
+        {
+            [SUP_STATE_DIR] = "state_dir",
+            [SUP_RUN_DIR] = "run_dir",
+            [SUP_LOG_DIR] = "log_dir",
+            [SUP_CGROUP_PARENT] = "cgroup_parent",
+            [SUP_STOP_TIMEOUT] = "stop_timeout",
+        },
+    [SECTION_NETWORK] =
+        {
+            [NET_BRIDGE] = "bridge",
+            [NET_SUBNET] = "subnet",
+            [NET_GATEWAY] = "gateway",
+            [NET_NAT] = "nat",
+            [NET_ICC] = "icc",
+            [NET_DNS] = "dns",
+        },
+    [SECTION_CONTAINER] =
+        {
+            [CTR_ROOTFS] = "rootfs",
+            [CTR_COMMAND] = "command",
+            [CTR_HOSTNAME] = "hostname",
+            [CTR_ENV] = "env",
+            [CTR_WORKDIR] = "workdir",
+            [CTR_STOP_SIGNAL] = "stop_signal",
+            [CTR_STOP_TIMEOUT] = "stop_timeout",
+        },
+};
+
+#define SECTIONS_EXPECTED "expected [supervisor], [network] or [container NAME]"
+#define DURATION_EXPECTED "expected e.g. 10s, 500ms, 2m"
+#define BOOL_EXPECTED "expected yes/no, true/false, on/off or 1/0"
+#define HOSTNAME_EXPECTED                                                                          \
+    "expected at most 63 characters: labels of letters, digits and '-' separated by '.', "         \
+    "not starting or ending with '-'"
+#define JSON_EXPECTED                                                                              \
+    "expected a non-empty array of non-empty strings, e.g. [\"/bin/sh\", \"-c\", \"echo hi\"]"
+
+static const char *const default_path_env =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+struct raw_value {
+    char *value;
+    unsigned line;
+};
+
+struct raw_section {
+    enum section_kind kind;
+    char *title; /* "container web": what messages show between brackets */
+    char *name;  /* the container's name */
+    unsigned line;
+    /* The header was already reported (a duplicate or a bad name): its keys
+     * are still checked, so that all problems show, but it is dropped. */
+    bool discard;
+    struct raw_value values[KEYS_MAX];
+    struct raw_value *env; /* every env line, in file order */
+    size_t n_env;
+};
+
+struct diag_entry {
+    unsigned line;
+    size_t seq;
+    char *text;
+};
+
+struct diag_list {
+    const char *file;
+    struct diag_entry *entries;
+    size_t n;
+    bool oom;
+};
+
+struct parser {
+    const char *name; /* the file as given: messages and relative paths */
+    const char *text;
+    size_t len, pos;
+    unsigned lineno; /* the line read last, i.e. the one inih is handling */
+    struct raw_section **sections;
+    size_t n_sections;
+    struct raw_section *cur; /* NULL: no section yet, or one we ignore */
+    bool seen_header;
+    char *base_dir; /* resolved lazily: only relative paths need getcwd() */
+    struct diag_list diags;
+};
+
+_printf_(5, 0) static void diag_addv(struct diag_list *l, unsigned line, const char *title,
+                                     const char *key, const char *fmt, va_list ap)
+{
+    _cleanup_free_ char *problem = NULL;
+    char *text;
+    char where[16] = "";
+    struct diag_entry *n;
+
+    if (vasprintf(&problem, fmt, ap) < 0)
+        goto oom;
+    if (line > 0)
+        snprintf(where, sizeof(where), ":%u", line);
+    if (asprintf(&text, "%s%s: %s%s%s%s%s%s%s", l->file, where, title ? "[" : "", title ?: "",
+                 title ? "]" : "", title && key ? " " : "", key ?: "", title || key ? ": " : "",
+                 problem) < 0)
+        goto oom;
+    n = realloc(l->entries, (l->n + 1) * sizeof(*n));
+    if (!n) {
+        free(text);
+        goto oom;
+    }
+    l->entries = n;
+    l->entries[l->n] = (struct diag_entry){.line = line, .seq = l->n, .text = text};
+    l->n++;
+    return;
+oom:
+    l->oom = true;
+}
+
+_printf_(5, 6) static void diag_add(struct diag_list *l, unsigned line, const char *title,
+                                    const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_addv(l, line, title, key, fmt, ap);
+    va_end(ap);
+}
+
+/* A problem with a key of section s (or with s itself if key < 0). */
+_printf_(5, 6) static void section_error(struct parser *p, const struct raw_section *s,
+                                         unsigned line, int key, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_addv(&p->diags, line, s->title, key >= 0 ? section_keys[s->kind][key] : NULL, fmt, ap);
+    va_end(ap);
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+    const struct diag_entry *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void diag_list_done(struct diag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->entries[i].text);
+    free(l->entries);
+    l->entries = NULL;
+    l->n = 0;
+}
+
+/* Sort by line (messages were found in two passes) and append to out. */
+static int diag_list_flush(struct diag_list *l, struct config_diag *out)
+{
+    char **lines;
+
+    if (l->oom)
+        return -ENOMEM;
+    if (!out || l->n == 0)
+        return 0;
+    qsort(l->entries, l->n, sizeof(*l->entries), diag_cmp);
+    lines = realloc(out->lines, (out->n + l->n + 1) * sizeof(char *));
+    if (!lines)
+        return -ENOMEM;
+    out->lines = lines;
+    for (size_t i = 0; i < l->n; i++)
+        out->lines[out->n++] = TAKE_PTR(l->entries[i].text);
+    out->lines[out->n] = NULL;
+    return 0;
+}
+
+static void raw_section_free(struct raw_section *s)
+{
+    if (!s)
+        return;
+    free(s->title);
+    free(s->name);
+    for (size_t i = 0; i < KEYS_MAX; i++)
+        free(s->values[i].value);
+    for (size_t i = 0; i < s->n_env; i++)
+        free(s->env[i].value);
+    free(s->env);
+    free(s);
+}
+
+static void parser_done(struct parser *p)
+{
+    for (size_t i = 0; i < p->n_sections; i++)
+        raw_section_free(p->sections[i]);
+    free(p->sections);
+    free(p->base_dir);
+    diag_list_done(&p->diags);
+}
+
+static const struct raw_section *find_section(const struct parser *p, enum section_kind kind,
+                                              const char *name)
+{
+    for (size_t i = 0; i < p->n_sections; i++) {
+        const struct raw_section *s = p->sections[i];
+        if (s->kind == kind && !s->discard && (!name || streq(s->name, name)))
+            return s;
+    }
+    return NULL;
+}
+
+static struct raw_section *new_section(struct parser *p, enum section_kind kind, const char *title,
+                                       const char *name)
+{
+    struct raw_section *s, **n;
+
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        goto oom;
+    s->kind = kind;
+    s->line = p->lineno;
+    s->title = strdup(title);
+    s->name = name ? strdup(name) : NULL;
+    if (!s->title || (name && !s->name))
+        goto oom;
+    n = realloc(p->sections, (p->n_sections + 1) * sizeof(*n));
+    if (!n)
+        goto oom;
+    p->sections = n;
+    p->sections[p->n_sections++] = s;
+    return s;
+oom:
+    raw_section_free(s);
+    p->diags.oom = true;
+    return NULL;
+}
+
+/* header is the text between the brackets. */
+static void open_section(struct parser *p, const char *header)
+{
+    _cleanup_free_ char *title = NULL, *name = NULL;
+    const char *kind_word = NULL, *h = header;
+    const struct raw_section *first;
+    struct raw_section *s;
+    enum section_kind kind;
+    size_t n_words = 0, len = 0;
+
+    p->cur = NULL;
+    p->seen_header = true;
+
+    /* The canonical title has its words separated by one space. */
+    title = malloc(strlen(header) + 1);
+    if (!title) {
+        p->diags.oom = true;
+        return;
+    }
+    for (;;) {
+        size_t w;
+
+        while (isspace((unsigned char) *h))
+            h++;
+        if (!*h)
+            break;
+        w = strcspn(h, " \t\v\f\r");
+        if (len > 0)
+            title[len++] = ' ';
+        if (n_words == 0)
+            kind_word = title + len;
+        else if (n_words == 1 && !(name = strndup(h, w))) {
+            p->diags.oom = true;
+            return;
+        }
+        memcpy(title + len, h, w);
+        len += w;
+        h += w;
+        n_words++;
+    }
+    title[len] = '\0';
+
+    if (streq(title, "supervisor"))
+        kind = SECTION_SUPERVISOR;
+    else if (streq(title, "network"))
+        kind = SECTION_NETWORK;
+    else if (kind_word && strncmp(kind_word, "container", 9) == 0 &&
+             (kind_word[9] == '\0' || kind_word[9] == ' '))
+        kind = SECTION_CONTAINER;
+    else {
+        diag_add(&p->diags, p->lineno, title, NULL, "unknown section (" SECTIONS_EXPECTED ")");
+        return;
+    }
+
+    if (kind != SECTION_CONTAINER) {
+        first = find_section(p, kind, NULL);
+        s = new_section(p, kind, title, NULL);
+        if (s && first) {
+            diag_add(&p->diags, p->lineno, title, NULL, "duplicate section (first at line %u)",
+                     first->line);
+            s->discard = true;
+        }
+        p->cur = s;
+        return;
+    }
+
+    if (n_words == 1) {
+        diag_add(&p->diags, p->lineno, title, NULL,
+                 "missing container name (expected [container NAME])");
+        return;
+    }
+    if (n_words > 2) {
+        diag_add(&p->diags, p->lineno, title, NULL,
+                 "more than one container name (expected [container NAME])");
+        return;
+    }
+    first = find_section(p, kind, name);
+    s = new_section(p, kind, title, name);
+    if (!s)
+        return;
+    if (!config_name_is_valid(name)) {
+        diag_add(&p->diags, p->lineno, title, NULL,
+                 "invalid container name '%s' (expected 1 to %d characters of a-z, 0-9, '_', "
+                 "'.' or '-', starting with a letter or digit)",
+                 name, CONFIG_NAME_MAX);
+        s->discard = true;
+    } else if (first) {
+        diag_add(&p->diags, p->lineno, title, NULL, "duplicate container '%s' (first at line %u)",
+                 name, first->line);
+        s->discard = true;
+    }
+    p->cur = s;
+}
+
+/* inih's find_chars_or_comment(): the first of chars, or a ';' that follows
+ * whitespace (an inline comment), or the end. */
+static const char *find_delim(const char *s, const char *chars)
+{
+    bool was_space = false;
+
+    while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char) *s);
+        s++;
+    }
+    return s;
+}
+
+/* Classify a line (indentation already gone) the way inih will, and accept
+ * only what inih parses without complaint. Opens sections as they come. */
+static bool check_line(struct parser *p, const char *s)
+{
+    const char *end;
+
+    if (*s == '\0' || *s == ';' || *s == '#')
+        return true;
+
+    if (*s == '[') {
+        _cleanup_free_ char *header = NULL;
+        const char *rest = NULL;
+
+        end = find_delim(s + 1, "]");
+        if (*end == ']') {
+            rest = end + 1;
+            while (isspace((unsigned char) *rest))
+                rest++;
+        }
+        /* inih ignores whatever follows ']'; we allow only a comment. */
+        if (!rest || (*rest && *rest != ';' && *rest != '#')) {
+            /* Keep the keys below a broken header out of the previous section. */
+            p->cur = NULL;
+            p->seen_header = true;
+            return false;
+        }
+        header = strndup(s + 1, (size_t) (end - s - 1));
+        if (!header) {
+            p->diags.oom = true;
+            return false;
+        }
+        open_section(p, header);
+        return true;
+    }
+
+    end = find_delim(s, "=:");
+    /* s starts with a non-space, so end > s means a non-empty key. */
+    return (*end == '=' || *end == ':') && end > s;
+}
+
+static char *read_line(char *str, int num, void *stream)
+{
+    struct parser *p = stream;
+    const char *line, *nl;
+    size_t n, max;
+
+    if (p->pos >= p->len)
+        return NULL;
+    line = p->text + p->pos;
+    nl = memchr(line, '\n', p->len - p->pos);
+    n = nl ? (size_t) (nl - line) : p->len - p->pos;
+    p->pos += n + (nl ? 1 : 0);
+    p->lineno++;
+    str[0] = '\0';
+    if (num < 2)
+        return str;
+    max = (size_t) num - 1;
+
+    /* A UTF-8 BOM from a Windows editor is not part of the first line. */
+    if (p->lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+        line += 3;
+        n -= 3;
+    }
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+
+    if (n > max) {
+        size_t i = 0;
+        diag_add(&p->diags, p->lineno, NULL, NULL, "line too long (at most %zu characters)", max);
+        while (i < n && isspace((unsigned char) line[i]))
+            i++;
+        if (i < n && line[i] == '[') {
+            p->cur = NULL;
+            p->seen_header = true;
+        }
+        return str;
+    }
+    while (n > 0 && isspace((unsigned char) *line)) {
+        line++;
+        n--;
+    }
+    memcpy(str, line, n);
+    str[n] = '\0';
+    /* strlen() < n: a NUL byte in the line, which inih would cut at. */
+    if (strlen(str) < n || !check_line(p, str)) {
+        diag_add(&p->diags, p->lineno, NULL, NULL,
+                 "syntax error: expected '[section]' or 'key = value'");
+        str[0] = '\0';
+    }
+    return str;
+}
+
+static int key_index(enum section_kind kind, const char *name)
+{
+    for (int i = 0; i < KEYS_MAX && section_keys[kind][i]; i++)
+        if (streq(section_keys[kind][i], name))
+            return i;
+    return -1;
+}
+
+static void unknown_key(struct parser *p, const struct raw_section *s, const char *name)
+{
+    char list[256] = "";
+    size_t len = 0;
+
+    for (int i = 0; i < KEYS_MAX && section_keys[s->kind][i]; i++)
+        len += (size_t) snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
+                                 section_keys[s->kind][i]);
+    diag_add(&p->diags, p->lineno, s->title, name, "unknown key (expected one of: %s)", list);
+}
+
+/* inih's callback. section is ignored: see the top of the file. */
+static int handle_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct parser *p = user;
+    struct raw_section *s = p->cur;
+    struct raw_value v = {.line = p->lineno};
+    int i;
+
+    if (!s) {
+        if (!p->seen_header)
+            diag_add(&p->diags, p->lineno, NULL, name,
+                     "key outside of any section (" SECTIONS_EXPECTED " above it)");
+        return 1;
+    }
+    i = key_index(s->kind, name);
+    if (i < 0) {
+        unknown_key(p, s, name);
+        return 1;
+    }
+    if (s->kind != SECTION_CONTAINER || i != CTR_ENV) {
+        if (s->values[i].value) {
+            section_error(p, s, p->lineno, i, "duplicate key (first at line %u)",
+                          s->values[i].line);
+            return 1;
+        }
+    }
+    v.value = strdup(value);
+    if (!v.value) {
+        p->diags.oom = true;
+        return 1;
+    }
+    if (s->kind == SECTION_CONTAINER && i == CTR_ENV) {
+        struct raw_value *n = realloc(s->env, (s->n_env + 1) * sizeof(*n));
+        if (!n) {
+            free(v.value);
+            p->diags.oom = true;
+            return 1;
+        }
+        s->env = n;
+        s->env[s->n_env++] = v;
+    } else
+        s->values[i] = v;
+    return 1;
+}
+
+static bool ascii_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static const struct raw_value *raw_get(const struct raw_section *s, int key)
+{
+    return s && s->values[key].value ? &s->values[key] : NULL;
+}
+
+/* Lexical clean-up: no duplicate or trailing slashes, no "." components.
+ * ".." stays: resolving it lexically would be wrong across symlinks. */
+static char *normalize_path(const char *path)
+{
+    bool absolute = path[0] == '/';
+    char *r = malloc(strlen(path) + 2), *o = r;
+
+    if (!r)
+        return NULL;
+    for (const char *s = path;;) {
+        const char *e;
+        while (*s == '/')
+            s++;
+        if (!*s)
+            break;
+        e = strchrnul(s, '/');
+        if (!(e - s == 1 && s[0] == '.')) {
+            if (o > r || absolute)
+                *o++ = '/';
+            memcpy(o, s, (size_t) (e - s));
+            o += e - s;
+        }
+        s = e;
+    }
+    if (o == r)
+        *o++ = absolute ? '/' : '.';
+    *o = '\0';
+    return r;
+}
+
+/* The directory relative paths are resolved against: the INI file's, as
+ * docker compose does, so a config and its rootfs can move together. */
+static int get_base_dir(struct parser *p, const char **ret)
+{
+    if (!p->base_dir) {
+        const char *slash = strrchr(p->name, '/');
+        _cleanup_free_ char *dir = NULL;
+
+        if (slash) {
+            dir = slash == p->name ? strdup("/") : strndup(p->name, (size_t) (slash - p->name));
+            if (!dir)
+                return -ENOMEM;
+        }
+        if (!dir || dir[0] != '/') {
+            _cleanup_free_ char *cwd = getcwd(NULL, 0);
+            char *joined;
+            if (!cwd)
+                return negative_errno();
+            joined = dir ? path_join(cwd, dir) : strdup(cwd);
+            if (!joined)
+                return -ENOMEM;
+            free(dir);
+            dir = joined;
+        }
+        p->base_dir = TAKE_PTR(dir);
+    }
+    *ret = p->base_dir;
+    return 0;
+}
+
+/* A directory path; relative ones are resolved against the INI's directory. */
+static int parse_dir(struct parser *p, const struct raw_section *s, int key,
+                     const struct raw_value *v, char **ret)
+{
+    _cleanup_free_ char *joined = NULL;
+    const char *base;
+    char *r;
+    int k;
+
+    if (!*v->value) {
+        section_error(p, s, v->line, key, "empty path (expected a directory, e.g. /srv/web)");
+        return 0;
+    }
+    if (v->value[0] != '/') {
+        k = get_base_dir(p, &base);
+        if (k == -ENOMEM)
+            return k;
+        if (k < 0) {
+            section_error(p, s, v->line, key, "cannot resolve relative path '%s': %s", v->value,
+                          strerror(-k));
+            return 0;
+        }
+        joined = path_join(base, v->value);
+        if (!joined)
+            return -ENOMEM;
+    }
+    r = normalize_path(joined ?: v->value);
+    if (!r)
+        return -ENOMEM;
+    free(*ret);
+    *ret = r;
+    return 0;
+}
+
+static void parse_duration(struct parser *p, const struct raw_section *s, int key, uint64_t *ret)
+{
+    const struct raw_value *v = raw_get(s, key);
+
+    if (v && parse_duration_ms(v->value, ret) < 0)
+        section_error(p, s, v->line, key, "invalid duration '%s' (" DURATION_EXPECTED ")",
+                      v->value);
+}
+
+static void parse_flag(struct parser *p, const struct raw_section *s, int key, bool *ret)
+{
+    const struct raw_value *v = raw_get(s, key);
+
+    if (v && parse_bool(v->value, ret) < 0)
+        section_error(p, s, v->line, key, "invalid boolean '%s' (" BOOL_EXPECTED ")", v->value);
+}
+
+static int set_string(char **ret, const char *value)
+{
+    char *d = strdup(value);
+
+    if (!d)
+        return -ENOMEM;
+    free(*ret);
+    *ret = d;
+    return 0;
+}
+
+/* Why a cgroup path is unusable, or NULL. */
+static const char *cgroup_path_problem(const char *path)
+{
+    if (!*path)
+        return "empty";
+    if (*path == '/')
+        return "must be relative";
+    for (const char *c = path; *c;) {
+        size_t n = strcspn(c, "/");
+        if (n == 0)
+            return "empty component";
+        if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return "'.' or '..' component";
+        for (size_t i = 0; i < n; i++)
+            if (!ascii_alnum(c[i]) && !strchr("_.-", c[i]))
+                return "invalid character";
+        c += n;
+        if (*c == '/' && !*++c)
+            return "empty component";
+    }
+    return NULL;
+}
+
+static int build_supervisor(struct parser *p, const struct raw_section *s,
+                            struct supervisor_spec *sup)
+{
+    static const struct {
+        int key;
+        size_t offset;
+        const char *def;
+    } dirs[] = {
+        {SUP_STATE_DIR, offsetof(struct supervisor_spec, state_dir), "/var/lib/corral"},
+        {SUP_RUN_DIR, offsetof(struct supervisor_spec, run_dir), "/run/corral"},
+        {SUP_LOG_DIR, offsetof(struct supervisor_spec, log_dir), "/var/log/corral"},
+    };
+    const struct raw_value *v;
+    int r;
+
+    for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+        char **field = (char **) ((char *) sup + dirs[i].offset);
+        r = set_string(field, dirs[i].def);
+        if (r < 0)
+            return r;
+        v = raw_get(s, dirs[i].key);
+        if (v) {
+            r = parse_dir(p, s, dirs[i].key, v, field);
+            if (r < 0)
+                return r;
+        }
+    }
+
+    r = set_string(&sup->cgroup_parent, "corral");
+    if (r < 0)
+        return r;
+    v = raw_get(s, SUP_CGROUP_PARENT);
+    if (v) {
+        const char *problem = cgroup_path_problem(v->value);
+        if (problem)
+            section_error(p, s, v->line, SUP_CGROUP_PARENT,
+                          "invalid cgroup path '%s': %s (expected a relative path like corral "
+                          "or machine/corral, components of A-Z, a-z, 0-9, '_', '.' or '-')",
+                          v->value, problem);
+        else if ((r = set_string(&sup->cgroup_parent, v->value)) < 0)
+            return r;
+    }
+
+    sup->stop_timeout_ms = 10000;
+    parse_duration(p, s, SUP_STOP_TIMEOUT, &sup->stop_timeout_ms);
+    return 0;
+}
+
+static bool bridge_name_is_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 1 || n > 15 || streq(s, ".") || streq(s, ".."))
+        return false;
+    for (; *s; s++)
+        if (!ascii_alnum(*s) && !strchr("_.-", *s))
+            return false;
+    return true;
+}
+
+/* Strict dotted quad: four decimal octets, no leading zeros (which some
+ * parsers read as octal). Parses up to the end or a '/'. */
+static const char *parse_ipv4(const char *s, uint32_t *ret)
+{
+    uint32_t a = 0;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0, digits = 0;
+        if (i > 0 && *s++ != '.')
+            return NULL;
+        for (; *s >= '0' && *s <= '9'; s++, digits++) {
+            if (digits == 3 || (digits == 1 && v == 0))
+                return NULL;
+            v = v * 10 + (unsigned) (*s - '0');
+        }
+        if (digits == 0 || v > 255)
+            return NULL;
+        a = a << 8 | v;
+    }
+    *ret = a;
+    return s;
+}
+
+static bool ipv4_from_string(const char *s, uint32_t *ret)
+{
+    const char *e = parse_ipv4(s, ret);
+    return e && !*e;
+}
+
+static void format_ipv4(uint32_t a, char buf[static 16])
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+    return prefix == 0 ? 0 : UINT32_MAX << (32 - prefix);
+}
+
+static int build_network(struct parser *p, const struct raw_section *s, struct network_spec *net)
+{
+    const struct raw_value *v;
+    bool subnet_ok = true;
+    int r;
+
+    r = set_string(&net->bridge, "corral0");
+    if (r < 0)
+        return r;
+    v = raw_get(s, NET_BRIDGE);
+    if (v) {
+        if (!bridge_name_is_valid(v->value))
+            section_error(p, s, v->line, NET_BRIDGE,
+                          "invalid bridge name '%s' (expected 1 to 15 characters of A-Z, a-z, "
+                          "0-9, '_', '.' or '-')",
+                          v->value);
+        else if ((r = set_string(&net->bridge, v->value)) < 0)
+            return r;
+    }
+
+    net->subnet = 0x0a580000; /* 10.88.0.0 */
+    net->prefix_len = 24;
+    v = raw_get(s, NET_SUBNET);
+    if (v) {
+        const char *e = parse_ipv4(v->value, &net->subnet);
+        unsigned prefix = 0;
+        size_t digits = 0;
+        bool ok = e && *e == '/';
+
+        /* One or two digits, no leading zero, nothing after. */
+        if (ok) {
+            digits = strspn(e + 1, "0123456789");
+            ok = digits >= 1 && digits <= 2 && !e[1 + digits] && !(digits == 2 && e[1] == '0');
+        }
+        if (ok) {
+            prefix = (unsigned) strtoul(e + 1, NULL, 10);
+            ok = prefix <= 32;
+        }
+        subnet_ok = false;
+        if (!ok)
+            section_error(p, s, v->line, NET_SUBNET,
+                          "invalid subnet '%s' (expected an IPv4 network like 10.88.0.0/24)",
+                          v->value);
+        else if (prefix < 8 || prefix > 30)
+            section_error(p, s, v->line, NET_SUBNET,
+                          "prefix length /%u out of range (expected /8 to /30)", prefix);
+        else if (net->subnet & ~prefix_mask(prefix)) {
+            char buf[16];
+            format_ipv4(net->subnet & prefix_mask(prefix), buf);
+            section_error(p, s, v->line, NET_SUBNET,
+                          "host bits set in '%s' (expected the network address, %s/%u)", v->value,
+                          buf, prefix);
+        } else
+            subnet_ok = true;
+        net->prefix_len = prefix;
+    }
+
+    v = raw_get(s, NET_GATEWAY);
+    if (subnet_ok)
+        net->gateway = net->subnet + 1;
+    if (v) {
+        uint32_t mask = prefix_mask(net->prefix_len), gw;
+        uint32_t bcast = net->subnet | ~mask;
+        char lo[16], hi[16], sub[16];
+
+        format_ipv4(net->subnet + 1, lo);
+        format_ipv4(bcast - 1, hi);
+        format_ipv4(net->subnet, sub);
+        if (!ipv4_from_string(v->value, &gw))
+            section_error(p, s, v->line, NET_GATEWAY,
+                          "invalid IPv4 address '%s' (expected e.g. 10.88.0.1)", v->value);
+        else if (!subnet_ok)
+            ; /* already reported; there is nothing to check it against */
+        else if ((gw & mask) != net->subnet)
+            section_error(p, s, v->line, NET_GATEWAY, "%s is outside %s/%u (expected %s to %s)",
+                          v->value, sub, net->prefix_len, lo, hi);
+        else if (gw == net->subnet || gw == bcast)
+            section_error(p, s, v->line, NET_GATEWAY,
+                          "%s is the %s address of %s/%u (expected %s to %s)", v->value,
+                          gw == net->subnet ? "network" : "broadcast", sub, net->prefix_len, lo,
+                          hi);
+        else
+            net->gateway = gw;
+    }
+
+    net->nat = net->icc = true;
+    parse_flag(p, s, NET_NAT, &net->nat);
+    parse_flag(p, s, NET_ICC, &net->icc);
+
+    net->dns_host = true;
+    v = raw_get(s, NET_DNS);
+    if (v && !streq(v->value, "host")) {
+        const char *w = v->value;
+        net->dns_host = false;
+        if (!*w)
+            section_error(p, s, v->line, NET_DNS,
+                          "empty value (expected host or a list of IPv4 addresses, e.g. 1.1.1.1 "
+                          "9.9.9.9)");
+        for (;;) {
+            char word[16];
+            size_t n;
+            uint32_t addr, *d;
+
+            while (isspace((unsigned char) *w))
+                w++;
+            if (!*w)
+                break;
+            n = strcspn(w, " \t\v\f\r");
+            snprintf(word, sizeof(word), "%.*s", (int) n, w);
+            w += n;
+            if (n >= sizeof(word) || !ipv4_from_string(word, &addr)) {
+                section_error(p, s, v->line, NET_DNS,
+                              "invalid DNS server '%.*s' (expected host, or IPv4 addresses "
+                              "separated by spaces)",
+                              (int) n, w - n);
+                continue;
+            }
+            d = realloc(net->dns_servers, (net->n_dns_servers + 1) * sizeof(*d));
+            if (!d)
+                return -ENOMEM;
+            net->dns_servers = d;
+            d[net->n_dns_servers++] = addr;
+        }
+    }
+    return 0;
+}
+
+/* RFC 1123: dot-separated labels of letters, digits and '-', neither
+ * starting nor ending with '-'; the whole at most 63 (what the kernel's
+ * 64-byte utsname field leaves room for). */
+static bool hostname_is_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 1 || n > 63)
+        return false;
+    for (const char *l = s;;) {
+        size_t len = strcspn(l, ".");
+        if (len == 0 || l[0] == '-' || l[len - 1] == '-')
+            return false;
+        for (size_t i = 0; i < len; i++)
+            if (!ascii_alnum(l[i]) && l[i] != '-')
+                return false;
+        l += len;
+        if (!*l)
+            return true;
+        l++;
+    }
+}
+
+static bool env_name_is_valid(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!ascii_alnum(s[i]) && s[i] != '_')
+            return false;
+    return true;
+}
+
+/* Set KEY=VALUE (taken over), replacing an earlier KEY where it stands. */
+static int env_set(char ***env, char *entry)
+{
+    _cleanup_free_ char *e = entry;
+    size_t klen = strcspn(e, "=");
+    int r;
+
+    for (char **i = *env; i && *i; i++)
+        if (strncmp(*i, e, klen) == 0 && (*i)[klen] == '=') {
+            free(*i);
+            *i = TAKE_PTR(e);
+            return 0;
+        }
+    r = strv_push(env, e);
+    if (r < 0)
+        return r;
+    TAKE_PTR(e);
+    return 0;
+}
+
+static int command_from_json(const char *value, char ***ret, char *problem, size_t size)
+{
+    _cleanup_(json_decrefp) json_t *a = NULL;
+    _cleanup_strv_free_ char **argv = NULL;
+    json_error_t err;
+    size_t i;
+
+    a = json_loads(value, 0, &err);
+    if (!a && json_error_code(&err) == json_error_out_of_memory)
+        return -ENOMEM;
+    if (!a) {
+        snprintf(problem, size, "invalid JSON: %s", err.text);
+        return -EINVAL;
+    }
+    if (!json_is_array(a) || json_array_size(a) == 0) {
+        snprintf(problem, size, "invalid JSON command: %s",
+                 json_is_array(a) ? "empty array" : "not an array");
+        return -EINVAL;
+    }
+    for (i = 0; i < json_array_size(a); i++) {
+        json_t *el = json_array_get(a, i);
+        char *w;
+        int r;
+        if (!json_is_string(el) || json_string_length(el) == 0) {
+            snprintf(problem, size, "invalid JSON command: element [%zu] is %s", i,
+                     json_is_string(el) ? "empty" : "not a string");
+            return -EINVAL;
+        }
+        w = strdup(json_string_value(el));
+        if (!w)
+            return -ENOMEM;
+        r = strv_push(&argv, w);
+        if (r < 0) {
+            free(w);
+            return r;
+        }
+    }
+    *ret = TAKE_PTR(argv);
+    return 0;
+}
+
+static int command_from_words(const char *s, char ***ret, const char **problem)
+{
+    _cleanup_strv_free_ char **argv = NULL;
+    _cleanup_free_ char *word = malloc(strlen(s) + 1);
+    size_t n = 0;
+    bool in_word = false;
+
+    if (!word)
+        return -ENOMEM;
+    for (;;) {
+        char c = *s;
+
+        if (c == '\0' || isspace((unsigned char) c)) {
+            if (in_word) {
+                char *w;
+                int r;
+                if (n == 0) {
+                    *problem = "empty argument ('' or \"\") (expected non-empty words)";
+                    return -EINVAL;
+                }
+                w = strndup(word, n);
+                if (!w)
+                    return -ENOMEM;
+                r = strv_push(&argv, w);
+                if (r < 0) {
+                    free(w);
+                    return r;
+                }
+                n = 0;
+                in_word = false;
+            }
+            if (!c)
+                break;
+            s++;
+            continue;
+        }
+
+        in_word = true;
+        if (c == '\\') {
+            if (!s[1]) {
+                *problem = "trailing backslash (expected a character after it)";
+                return -EINVAL;
+            }
+            word[n++] = s[1];
+            s += 2;
+        } else if (c == '\'') {
+            const char *e = strchr(s + 1, '\'');
+            if (!e) {
+                *problem = "unterminated quote (expected a closing ')";
+                return -EINVAL;
+            }
+            memcpy(word + n, s + 1, (size_t) (e - s - 1));
+            n += (size_t) (e - s - 1);
+            s = e + 1;
+        } else if (c == '"') {
+            for (s++;; s++) {
+                if (!*s) {
+                    *problem = "unterminated quote (expected a closing \")";
+                    return -EINVAL;
+                }
+                if (*s == '"')
+                    break;
+                if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+                    s++;
+                word[n++] = *s;
+            }
+            s++;
+        } else {
+            word[n++] = c;
+            s++;
+        }
+    }
+    if (!argv) {
+        *problem = "empty command (expected a program and its arguments, or a JSON array of "
+                   "strings)";
+        return -EINVAL;
+    }
+    *ret = TAKE_PTR(argv);
+    return 0;
+}
+
+static int parse_command(struct parser *p, const struct raw_section *s, const struct raw_value *v,
+                         char ***ret)
+{
+    char problem[256];
+    const char *msg = problem;
+    int r;
+
+    if (v->value[0] == '[') {
+        r = command_from_json(v->value, ret, problem, sizeof(problem));
+        if (r == -EINVAL)
+            section_error(p, s, v->line, CTR_COMMAND, "%s (" JSON_EXPECTED ")", problem);
+    } else {
+        r = command_from_words(v->value, ret, &msg);
+        if (r == -EINVAL)
+            section_error(p, s, v->line, CTR_COMMAND, "%s", msg);
+    }
+    return r == -EINVAL ? 0 : r;
+}
+
+static int build_container(struct parser *p, const struct raw_section *s,
+                           const struct supervisor_spec *sup, struct container_spec *c)
+{
+    const char *const defaults[] = {default_path_env, NULL, "HOME=/root", "container=corral"};
+    _cleanup_free_ char *hostname_env = NULL;
+    const struct raw_value *v;
+    int r;
+
+    c->name = strdup(s->name);
+    if (!c->name)
+        return -ENOMEM;
+    c->line = s->line;
+
+    v = raw_get(s, CTR_ROOTFS);
+    if (!v)
+        section_error(p, s, s->line, CTR_ROOTFS, "missing required key (expected rootfs = PATH)");
+    else {
+        c->rootfs_line = v->line;
+        r = parse_dir(p, s, CTR_ROOTFS, v, &c->rootfs);
+        if (r < 0)
+            return r;
+    }
+
+    v = raw_get(s, CTR_COMMAND);
+    if (!v)
+        section_error(p, s, s->line, CTR_COMMAND,
+                      "missing required key (expected command = PROGRAM ARG... or a JSON array "
+                      "of strings)");
+    else if ((r = parse_command(p, s, v, &c->argv)) < 0)
+        return r;
+
+    v = raw_get(s, CTR_HOSTNAME);
+    if (v && !hostname_is_valid(v->value))
+        section_error(p, s, v->line, CTR_HOSTNAME, "invalid hostname '%s' (" HOSTNAME_EXPECTED ")",
+                      v->value);
+    else if (!v && !s->discard && !hostname_is_valid(s->name))
+        section_error(p, s, s->line, CTR_HOSTNAME,
+                      "the container name '%s' is not a valid hostname, set hostname = NAME "
+                      "(" HOSTNAME_EXPECTED ")",
+                      s->name);
+    else if ((r = set_string(&c->hostname, v ? v->value : s->name)) < 0)
+        return r;
+
+    /* The defaults go first so that the user's entries replace them in place. */
+    if (asprintf(&hostname_env, "HOSTNAME=%s", c->hostname ?: s->name) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+        char *d = defaults[i] ? strdup(defaults[i]) : TAKE_PTR(hostname_env);
+        if (!d)
+            return -ENOMEM;
+        r = env_set(&c->env, d);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < s->n_env; i++) {
+        const struct raw_value *e = &s->env[i];
+        const char *eq = strchr(e->value, '=');
+
+        if (!eq)
+            section_error(p, s, e->line, CTR_ENV,
+                          "invalid environment entry '%s' (expected KEY=VALUE)", e->value);
+        else if (!env_name_is_valid(e->value, (size_t) (eq - e->value)))
+            section_error(p, s, e->line, CTR_ENV,
+                          "invalid variable name '%.*s' (expected KEY=VALUE with KEY of "
+                          "A-Z, a-z, 0-9 and '_', not starting with a digit)",
+                          (int) (eq - e->value), e->value);
+        else {
+            char *d = strdup(e->value);
+            if (!d)
+                return -ENOMEM;
+            r = env_set(&c->env, d);
+            if (r < 0)
+                return r;
+        }
+    }
+
+    r = set_string(&c->workdir, "/");
+    if (r < 0)
+        return r;
+    c->workdir_line = s->line;
+    v = raw_get(s, CTR_WORKDIR);
+    if (v) {
+        c->workdir_line = v->line;
+        if (v->value[0] != '/')
+            section_error(p, s, v->line, CTR_WORKDIR,
+                          "relative path '%s' (expected an absolute path, e.g. /srv/app)",
+                          v->value);
+        else {
+            char *n = normalize_path(v->value);
+            if (!n)
+                return -ENOMEM;
+            free(c->workdir);
+            c->workdir = n;
+        }
+    }
+
+    c->stop_signal = SIGTERM;
+    v = raw_get(s, CTR_STOP_SIGNAL);
+    if (v) {
+        r = signal_from_string(v->value);
+        if (r < 0)
+            section_error(p, s, v->line, CTR_STOP_SIGNAL,
+                          "invalid signal '%s' (expected a name like SIGTERM or TERM, or a "
+                          "number from 1 to %d)",
+                          v->value, NSIG - 1);
+        else
+            c->stop_signal = r;
+    }
+
+    c->stop_timeout_ms = sup->stop_timeout_ms;
+    parse_duration(p, s, CTR_STOP_TIMEOUT, &c->stop_timeout_ms);
+    return 0;
+}
+
+static void supervisor_spec_done(struct supervisor_spec *s)
+{
+    free(s->state_dir);
+    free(s->run_dir);
+    free(s->log_dir);
+    free(s->cgroup_parent);
+}
+
+static void network_spec_done(struct network_spec *n)
+{
+    free(n->bridge);
+    free(n->dns_servers);
+}
+
+static void container_spec_done(struct container_spec *c)
+{
+    free(c->name);
+    free(c->rootfs);
+    strv_free(c->argv);
+    free(c->hostname);
+    strv_free(c->env);
+    free(c->workdir);
+}
+
+void config_free(struct corral_config *c)
+{
+    if (!c)
+        return;
+    free(c->path);
+    supervisor_spec_done(&c->sup);
+    network_spec_done(&c->net);
+    for (size_t i = 0; i < c->n_containers; i++)
+        container_spec_done(&c->containers[i]);
+    free(c->containers);
+    free(c);
+}
+
+/* Validate everything collected; discarded sections are checked too, so
+ * that their problems are reported, and then thrown away. */
+static int build_config(struct parser *p, struct corral_config **ret)
+{
+    _cleanup_(config_freep) struct corral_config *c = NULL;
+    const struct raw_section *sup, *net;
+    size_t n = 0;
+    int r;
+
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->path = strdup(p->name);
+    if (!c->path)
+        return -ENOMEM;
+
+    /* Build [supervisor] first: containers inherit its stop_timeout. */
+    sup = find_section(p, SECTION_SUPERVISOR, NULL);
+    r = build_supervisor(p, sup, &c->sup);
+    if (r < 0)
+        return r;
+    net = find_section(p, SECTION_NETWORK, NULL);
+    r = build_network(p, net, &c->net);
+    if (r < 0)
+        return r;
+
+    for (size_t i = 0; i < p->n_sections; i++)
+        n += p->sections[i]->kind == SECTION_CONTAINER && !p->sections[i]->discard;
+    c->containers = calloc(n ?: 1, sizeof(*c->containers));
+    if (!c->containers)
+        return -ENOMEM;
+
+    for (size_t i = 0; i < p->n_sections; i++) {
+        const struct raw_section *s = p->sections[i];
+
+        if (s == sup || s == net)
+            continue;
+        if (!s->discard && s->kind == SECTION_CONTAINER) {
+            /* Counted as soon as it holds anything, so config_free() sees it. */
+            r = build_container(p, s, &c->sup, &c->containers[c->n_containers++]);
+        } else {
+            union {
+                struct supervisor_spec sup;
+                struct network_spec net;
+                struct container_spec ctr;
+            } tmp = {};
+            if (s->kind == SECTION_SUPERVISOR) {
+                r = build_supervisor(p, s, &tmp.sup);
+                supervisor_spec_done(&tmp.sup);
+            } else if (s->kind == SECTION_NETWORK) {
+                r = build_network(p, s, &tmp.net);
+                network_spec_done(&tmp.net);
+            } else {
+                r = build_container(p, s, &c->sup, &tmp.ctr);
+                container_spec_done(&tmp.ctr);
+            }
+        }
+        if (r < 0)
+            return r;
+    }
+
+    if (p->diags.oom)
+        return -ENOMEM;
+    if (p->diags.n > 0)
+        return -EINVAL;
+    *ret = TAKE_PTR(c);
+    return 0;
+}
+
+/* inih reads lines into a 200-byte buffer by default, shorter than many
+ * real commands. Debian's and Ubuntu's libinih turn the compile-time knobs
+ * into variables; where they exist, ask for one heap buffer big enough for
+ * any sane line (no realloc: the reader hands over whole lines). */
+static void lift_line_limit(void)
+{
+#ifdef HAVE_INIH_RUNTIME_OPTIONS
+    ini_use_stack = false;
+    ini_allow_realloc = false;
+    ini_initial_alloc = CONFIG_LINE_MAX;
+    ini_max_line = CONFIG_LINE_MAX;
+#endif
+}
+
+size_t config_line_max(void)
+{
+#ifdef HAVE_INIH_RUNTIME_OPTIONS
+    return CONFIG_LINE_MAX - 1;
+#else
+    return INI_MAX_LINE - 1;
+#endif
+}
+
+static int load(const char *name, const char *text, size_t len, struct corral_config **ret,
+                struct config_diag *diag)
+{
+    _cleanup_(parser_done) struct parser p = {
+        .name = name,
+        .text = text,
+        .len = len,
+        .diags.file = name,
+    };
+    struct corral_config *c = NULL;
+    int r, k;
+
+    lift_line_limit();
+    r = ini_parse_stream(read_line, &p, handle_key, &p);
+    if (r == -2)
+        return -ENOMEM;
+    /* A safety net: the reader should have caught whatever inih dislikes. */
+    if (r > 0 && p.diags.n == 0)
+        diag_add(&p.diags, (unsigned) r, NULL, NULL,
+                 "syntax error: expected '[section]' or 'key = value'");
+
+    r = build_config(&p, &c);
+    /* Losing a message to ENOMEM must not look like a clean -EINVAL. */
+    k = diag_list_flush(&p.diags, diag);
+    if (k < 0) {
+        config_free(c);
+        return k;
+    }
+    if (r < 0)
+        return r;
+    *ret = c;
+    return 0;
+}
+
+int config_load_string(const char *name, const char *text, struct corral_config **ret,
+                       struct config_diag *diag)
+{
+    return load(name, text, strlen(text), ret, diag);
+}
+
+int config_load_file(const char *path, struct corral_config **ret, struct config_diag *diag)
+{
+    _cleanup_free_ char *text = NULL;
+    int r;
+
+    r = read_file(path, &text, CONFIG_FILE_MAX);
+    if (r < 0) {
+        struct diag_list l = {.file = path};
+        int k;
+
+        diag_add(&l, 0, NULL, NULL, "cannot read: %s", strerror(-r));
+        k = diag_list_flush(&l, diag);
+        diag_list_done(&l);
+        return k < 0 ? k : r;
+    }
+    return load(path, text, (size_t) r, ret, diag);
+}
+
+int config_check_host(const struct corral_config *c, struct config_diag *diag)
+{
+    struct diag_list l = {.file = c->path};
+    int r;
+
+    for (size_t i = 0; i < c->n_containers; i++) {
+        const struct container_spec *ctr = &c->containers[i];
+        _cleanup_free_ char *title = NULL;
+        struct stat st;
+
+        if (asprintf(&title, "container %s", ctr->name) < 0) {
+            l.oom = true;
+            break;
+        }
+        if (stat(ctr->rootfs, &st) < 0) {
+            int e = errno;
+            if (e == ENOENT || e == ENOTDIR)
+                diag_add(&l, ctr->rootfs_line, title, "rootfs", "'%s' does not exist", ctr->rootfs);
+            else
+                diag_add(&l, ctr->rootfs_line, title, "rootfs", "cannot access '%s': %s",
+                         ctr->rootfs, strerror(e));
+        } else if (!S_ISDIR(st.st_mode))
+            diag_add(&l, ctr->rootfs_line, title, "rootfs", "'%s' is not a directory", ctr->rootfs);
+    }
+    r = l.n > 0 ? -EINVAL : 0;
+    if (diag_list_flush(&l, diag) < 0)
+        r = -ENOMEM;
+    diag_list_done(&l);
+    return r;
+}
+
+void config_diag_clear(struct config_diag *diag)
+{
+    strv_free(diag->lines);
+    diag->lines = NULL;
+    diag->n = 0;
+}
+
+const struct container_spec *config_find_container(const struct corral_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_containers; i++)
+        if (streq(c->containers[i].name, name))
+            return &c->containers[i];
+    return NULL;
+}
+
+bool config_name_is_valid(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n < 1 || n > CONFIG_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        bool ok =
+            (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (i > 0 && strchr("_.-", ch));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool shell_safe(const char *w)
+{
+    if (!*w)
+        return false;
+    for (; *w; w++) {
+        char ch = *w;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              strchr("@%+=:,./_-", ch)))
+            return false;
+    }
+    return true;
+}
+
+char *config_argv_to_string(char *const *argv)
+{
+    size_t size = 1;
+    char *r, *o;
+
+    for (char *const *a = argv; a && *a; a++)
+        size += 4 * strlen(*a) + 3; /* each ' may become '\'' */
+    r = o = malloc(size);
+    if (!r)
+        return NULL;
+    for (char *const *a = argv; a && *a; a++) {
+        if (a != argv)
+            *o++ = ' ';
+        if (shell_safe(*a)) {
+            o = stpcpy(o, *a);
+            continue;
+        }
+        /* Single quotes keep everything literal; a ' closes them, is escaped
+         * and reopens them, as in sh. */
+        *o++ = '\'';
+        for (const char *c = *a; *c; c++)
+            o = *c == '\'' ? stpcpy(o, "'\\''") : (*o = *c, o + 1);
+        *o++ = '\'';
+    }
+    *o = '\0';
+    return r;
+}
+
+/* The JSON form, except that ';' after a space is written \u003b: inih
+ * would take " ;" for the start of a comment. Outside strings jansson only
+ * writes ", " before '"', so the substitution never touches the syntax.
+ * Strings that are not UTF-8 cannot be JSON; those commands are written as
+ * shell words, which the splitter reads back to the same argv. */
+static void dump_command(char *const *argv, FILE *f)
+{
+    _cleanup_(json_decrefp) json_t *a = json_array();
+    _cleanup_free_ char *text = NULL;
+
+    for (char *const *w = argv; a && w && *w; w++)
+        if (json_array_append_new(a, json_string(*w)) < 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    text = a ? json_dumps(a, 0) : NULL;
+    if (!text)
+        text = config_argv_to_string(argv);
+    if (!text)
+        return;
+    fputs("command = ", f);
+    for (const char *c = text; *c; c++) {
+        if (*c == ';' && c > text && c[-1] == ' ')
+            fputs("\\u003b", f);
+        else
+            fputc(*c, f);
+    }
+    fputc('\n', f);
+}
+
+static void dump_duration(const char *key, uint64_t ms, FILE *f)
+{
+    if (ms % 1000 == 0)
+        fprintf(f, "%s = %" PRIu64 "s\n", key, ms / 1000);
+    else
+        fprintf(f, "%s = %" PRIu64 "ms\n", key, ms);
+}
+
+void config_dump(const struct corral_config *c, FILE *f)
+{
+    const struct network_spec *n = &c->net;
+    char buf[16];
+
+    if (!strchr(c->path, '\n'))
+        fprintf(f, "# Effective configuration of %s\n", c->path);
+    fprintf(f, "[supervisor]\n");
+    fprintf(f, "state_dir = %s\n", c->sup.state_dir);
+    fprintf(f, "run_dir = %s\n", c->sup.run_dir);
+    fprintf(f, "log_dir = %s\n", c->sup.log_dir);
+    fprintf(f, "cgroup_parent = %s\n", c->sup.cgroup_parent);
+    dump_duration("stop_timeout", c->sup.stop_timeout_ms, f);
+
+    fprintf(f, "\n[network]\n");
+    fprintf(f, "bridge = %s\n", n->bridge);
+    format_ipv4(n->subnet, buf);
+    fprintf(f, "subnet = %s/%u\n", buf, n->prefix_len);
+    format_ipv4(n->gateway, buf);
+    fprintf(f, "gateway = %s\n", buf);
+    fprintf(f, "nat = %s\n", n->nat ? "yes" : "no");
+    fprintf(f, "icc = %s\n", n->icc ? "yes" : "no");
+    if (n->dns_host)
+        fprintf(f, "dns = host\n");
+    else {
+        fprintf(f, "dns =");
+        for (size_t i = 0; i < n->n_dns_servers; i++) {
+            format_ipv4(n->dns_servers[i], buf);
+            fprintf(f, " %s", buf);
+        }
+        fputc('\n', f);
+    }
+
+    for (size_t i = 0; i < c->n_containers; i++) {
+        const struct container_spec *ctr = &c->containers[i];
+        const char *sig = signal_to_string(ctr->stop_signal);
+
+        fprintf(f, "\n[container %s]\n", ctr->name);
+        fprintf(f, "rootfs = %s\n", ctr->rootfs);
+        dump_command(ctr->argv, f);
+        fprintf(f, "hostname = %s\n", ctr->hostname);
+        for (char **e = ctr->env; e && *e; e++)
+            fprintf(f, "env = %s\n", *e);
+        fprintf(f, "workdir = %s\n", ctr->workdir);
+        /* Real-time signals have no name here: write the number. */
+        if (streq(sig, "SIG?"))
+            fprintf(f, "stop_signal = %d\n", ctr->stop_signal);
+        else
+            fprintf(f, "stop_signal = %s\n", sig);
+        dump_duration("stop_timeout", ctr->stop_timeout_ms, f);
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The demo, from a fresh Debian 12 / Ubuntu 22.04+ machine, as root:
+# installs the build dependencies, builds corral, makes the embedded busybox
+# root file system, starts examples/demo.ini and shows the containers.
+# With --keep the supervisor stays up (stop it with: build/corral -f
+# examples/demo.ini down); otherwise everything is torn down at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+keep=no
+[ "${1:-}" = "--keep" ] && keep=yes
+if [ "$(id -u)" -ne 0 ]; then
+    echo "demo: run as root (containers need namespaces and cgroups)" >&2
+    exit 1
+fi
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "installing build dependencies (apt)"
+scripts/deps.sh
+step "building"
+[ -f build/build.ninja ] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+echo "build/corral $(build/corral --version)"
+
+step "making the busybox rootfs"
+mkdir -p build/demo
+rm -rf build/demo/rootfs
+scripts/mkrootfs.sh build/demo/rootfs --payload build/tests/payload
+
+ini=examples/demo.ini
+step "checking $ini"
+build/corral check -f "$ini" >/dev/null && echo "$ini: ok"
+
+step "starting the supervisor: corral up -f $ini"
+build/corral up -f "$ini" >build/demo/supervisor.log 2>&1 &
+sup=$!
+cleanup() {
+    if kill -0 "$sup" 2>/dev/null; then
+        build/corral -f "$ini" down >/dev/null || kill "$sup"
+        wait "$sup" || true
+    fi
+}
+[ "$keep" = yes ] || trap cleanup EXIT
+for _ in $(seq 100); do
+    [ -S build/demo/run/corral.sock ] && break
+    sleep 0.05
+done
+sleep 1.5
+
+step "corral ps"
+build/corral -f "$ini" ps
+
+step "what each container sees (their logs)"
+for c in web db worker; do
+    echo "--- $c"
+    head -n 6 "build/demo/log/$c.log"
+done
+
+step "corral restart db"
+build/corral -f "$ini" restart db
+build/corral -f "$ini" ps
+
+if [ "$keep" = yes ]; then
+    step "left running; try: build/corral -f $ini ps | stop | start | down"
+    exit 0
+fi
+step "corral down"
+build/corral -f "$ini" down
+wait "$sup" || true
+echo "supervisor exited; the supervisor's own log is in build/demo/supervisor.log"

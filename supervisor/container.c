@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* How long to keep retrying rmdir of a cgroup whose tasks are still being
+ * torn down by the kernel after the container's init was reaped. */
+#define CG_RETRY_MS 20
+#define CG_RETRY_MAX 250
+
+static const char *const state_names[_CTR_STATE_MAX] = {
+    [CTR_STOPPED] = "stopped", [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
+    [CTR_STOPPING] = "stopping", [CTR_EXITED] = "exited",
+};
+
+const char *ctr_state_to_string(enum ctr_state s)
+{
+    return s < _CTR_STATE_MAX ? state_names[s] : "unknown";
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        return negative_errno();
+    return 0;
+}
+
+static void describe_exit(const struct exit_status *e, char *buf, size_t len)
+{
+    switch (e->kind) {
+    case EXIT_CODE:
+        snprintf(buf, len, "code %d", e->code);
+        break;
+    case EXIT_SIGNAL:
+        snprintf(buf, len, "signal %s", signal_to_string(e->code));
+        break;
+    case EXIT_ERROR:
+        snprintf(buf, len, "error: %s", e->error);
+        break;
+    case EXIT_NONE:
+        snprintf(buf, len, "none");
+        break;
+    }
+}
+
+void container_status(const struct container *c, char *buf, size_t len)
+{
+    char why[600];
+
+    if (c->state != CTR_EXITED) {
+        snprintf(buf, len, "%s", ctr_state_to_string(c->state));
+        return;
+    }
+    describe_exit(&c->last_exit, why, sizeof(why));
+    snprintf(buf, len, "exited (%s)", why);
+}
+
+static void ctr_set_state(struct container *c, enum ctr_state s)
+{
+    enum ctr_state old = c->state;
+
+    c->state = s;
+    if (old != s) {
+        char status[700];
+        container_status(c, status, sizeof(status));
+        log_info("%s: %s -> %s", c->spec->name, ctr_state_to_string(old), status);
+    }
+    daemon_changed(c->d, c);
+}
+
+bool container_is_down(const struct container *c)
+{
+    return (c->state == CTR_STOPPED || c->state == CTR_EXITED) && !c->run && !c->restart_pending;
+}
+
+bool container_failed(const struct container *c)
+{
+    if (c->state != CTR_EXITED)
+        return false;
+    return c->last_exit.kind == EXIT_SIGNAL || c->last_exit.kind == EXIT_ERROR ||
+           (c->last_exit.kind == EXIT_CODE && c->last_exit.code != 0);
+}
+
+/* ---- cgroup removal, retried while the kernel finishes tearing down ---- */
+
+static void cg_try_remove(struct container *c);
+
+static void on_cg_timer(uv_timer_t *t)
+{
+    cg_try_remove(container_of(t, struct container, cg_timer));
+}
+
+static void cg_try_remove(struct container *c)
+{
+    int r;
+
+    if (!c->cg)
+        return;
+    if (cg_populated(c->cg))
+        (void) cg_kill_all(c->cg);
+    r = cg_destroy(c->cg);
+    if (r == -EBUSY && ++c->cg_tries < CG_RETRY_MAX) {
+        uv_timer_start(&c->cg_timer, on_cg_timer, CG_RETRY_MS, 0);
+        return;
+    }
+    if (r < 0)
+        log_warn("%s: Failed to remove cgroup '%s': %s, ignoring", c->spec->name,
+                 cg_path(c->cg), strerror(-r));
+    cg_handle_free(c->cg);
+    c->cg = NULL;
+    c->cg_tries = 0;
+    daemon_changed(c->d, c);
+}
+
+/* ---- a run: one process lifetime ---- */
+
+static void on_run_handle_closed(uv_handle_t *h)
+{
+    struct run *run = h->data;
+
+    if (--run->open_handles > 0)
+        return;
+    if (run->pidfd >= 0)
+        close(run->pidfd);
+    if (run->errfd >= 0)
+        close(run->errfd);
+    free(run);
+}
+
+static void run_close(struct run *run)
+{
+    if (run->err_open) {
+        uv_close((uv_handle_t *) &run->err_poll, on_run_handle_closed);
+        run->err_open = false;
+    }
+    uv_close((uv_handle_t *) &run->exit_poll, on_run_handle_closed);
+}
+
+static void format_spawn_error(const struct run *run, char *buf, size_t len)
+{
+    const struct spawn_error *e = &run->error;
+
+    if (e->path[0])
+        snprintf(buf, len, "%s '%s': %s", spawn_step_to_string(e->step), e->path,
+                 strerror(e->err));
+    else
+        snprintf(buf, len, "%s: %s", spawn_step_to_string(e->step), strerror(e->err));
+}
+
+/* Read the child's error record, if it wrote one. EOF without a record
+ * means execve succeeded (the pipe was close-on-exec). */
+static int read_spawn_error(struct run *run)
+{
+    struct spawn_error e;
+    ssize_t n = read(run->errfd, &e, sizeof(e));
+
+    if (n < 0)
+        return errno == EAGAIN ? -EAGAIN : negative_errno();
+    if (n == (ssize_t) sizeof(e)) {
+        run->error = e;
+        run->have_error = true;
+        return 1;
+    }
+    return 0;
+}
+
+static void log_spawn_error(const struct run *run)
+{
+    char msg[512];
+
+    format_spawn_error(run, msg, sizeof(msg));
+    log_error("%s: %s", run->c->spec->name, msg);
+}
+
+static void close_err_poll(struct run *run)
+{
+    if (!run->err_open)
+        return;
+    uv_close((uv_handle_t *) &run->err_poll, on_run_handle_closed);
+    run->err_open = false;
+}
+
+static void on_err_readable(uv_poll_t *p, int status, int events)
+{
+    struct run *run = p->data;
+    struct container *c = run->c;
+    int r = read_spawn_error(run);
+
+    if (r == -EAGAIN)
+        return;
+    close_err_poll(run);
+    if (r == 1) {
+        log_spawn_error(run);
+        return; /* the exit follows */
+    }
+    run->exec_ok = true;
+    if (c->run == run && c->state == CTR_STARTING)
+        ctr_set_state(c, CTR_RUNNING);
+}
+
+static void on_exit_readable(uv_poll_t *p, int status, int events)
+{
+    struct run *run = p->data;
+    struct container *c = run->c;
+    siginfo_t si = {0};
+    bool was_stop;
+
+    if (waitid((idtype_t) P_PIDFD, (id_t) run->pidfd, &si, WEXITED | WNOHANG) < 0) {
+        log_error("%s: Failed to wait for pid %d: %m", c->spec->name, (int) run->pid);
+        return;
+    }
+    if (si.si_pid == 0)
+        return; /* not yet */
+
+    /* A record the loop has not read yet still says why it failed. */
+    if (run->err_open && !run->have_error && read_spawn_error(run) == 1)
+        log_spawn_error(run);
+    /* No record: execve worked, even if the exit was seen before the EOF
+     * on the error pipe. Say so, so every run passes through running. */
+    if (!run->have_error && c->state == CTR_STARTING)
+        ctr_set_state(c, CTR_RUNNING);
+
+    c->last_exit = (struct exit_status){.at_ms = now_realtime_ms()};
+    if (run->have_error) {
+        c->last_exit.kind = EXIT_ERROR;
+        format_spawn_error(run, c->last_exit.error, sizeof(c->last_exit.error));
+    } else if (si.si_code == CLD_EXITED) {
+        c->last_exit.kind = EXIT_CODE;
+        c->last_exit.code = si.si_status;
+    } else {
+        c->last_exit.kind = EXIT_SIGNAL;
+        c->last_exit.code = si.si_status;
+    }
+
+    uv_timer_stop(&c->stop_timer);
+    run_close(run);
+    c->run = NULL;
+    was_stop = c->stop_requested;
+    c->stop_requested = false;
+
+    /* The namespace's init is gone, so the kernel has killed the rest; the
+     * cgroup may still need a moment before it can be removed. */
+    cg_try_remove(c);
+
+    if (c->restart_pending && !c->d->shutting_down) {
+        c->restart_pending = false;
+        ctr_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
+        (void) container_start(c);
+        return;
+    }
+    c->restart_pending = false;
+    ctr_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+    struct container *c = container_of(t, struct container, stop_timer);
+
+    if (!c->run)
+        return;
+    log_warn("%s: did not stop within %.1fs, killing", c->spec->name,
+             (double) c->spec->stop_timeout_ms / 1000.0);
+    if (c->cg)
+        (void) cg_kill_all(c->cg);
+    (void) pidfd_signal(c->run->pidfd, SIGKILL);
+}
+
+/* A start that fails before there is a process: record why, as an exit. */
+static int start_failed(struct container *c, const char *what, const char *path, int r)
+{
+    c->last_exit = (struct exit_status){.kind = EXIT_ERROR, .at_ms = now_realtime_ms()};
+    if (path)
+        snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s '%s': %s", what, path,
+                 strerror(-r));
+    else
+        snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s: %s", what, strerror(-r));
+    log_error("%s: %s", c->spec->name, c->last_exit.error);
+    c->restart_pending = false;
+    ctr_set_state(c, CTR_EXITED);
+    return r;
+}
+
+int container_start(struct container *c)
+{
+    const struct container_spec *s = c->spec;
+    const struct supervisor_spec *sup = &c->d->cfg->sup;
+    _cleanup_close_ int log_fd = -EBADF, null_fd = -EBADF;
+    _cleanup_free_ char *log_path = NULL;
+    struct spawn_result res;
+    struct spawn_plan plan;
+    struct run *run;
+    int r;
+
+    if (c->run)
+        return c->state == CTR_STOPPING ? -EBUSY : -EALREADY;
+    if (c->d->shutting_down)
+        return -ESHUTDOWN;
+
+    uv_timer_stop(&c->cg_timer);
+    c->cg_tries = 0;
+    c->stop_requested = false;
+    /* Counted before anything can fail, so that a waiter sees an attempt
+     * even when it ends before there is a process. */
+    c->starts++;
+
+    if (asprintf(&log_path, "%s/%s.log", sup->log_dir, s->name) < 0)
+        return -ENOMEM;
+    log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (log_fd < 0)
+        return start_failed(c, "open log", log_path, negative_errno());
+    null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (null_fd < 0)
+        return start_failed(c, "open", "/dev/null", negative_errno());
+
+    if (!c->cg) {
+        r = cg_create(c->d->cg, s->name, &c->cg);
+        if (r < 0)
+            return start_failed(c, "create cgroup", s->name, r);
+    }
+
+    plan = (struct spawn_plan){
+        .rootfs = s->rootfs,
+        .argv = s->argv,
+        .envp = s->env,
+        .path_env = c->path_env,
+        .hostname = s->hostname,
+        .workdir = s->workdir,
+        .stdin_fd = null_fd,
+        .stdout_fd = log_fd,
+        .stderr_fd = log_fd,
+        .cgroup_fd = cg_clone_fd(c->cg),
+    };
+    r = runtime_spawn(&plan, &res);
+    if (r < 0)
+        return start_failed(c, "clone", NULL, r);
+
+    run = calloc(1, sizeof(*run));
+    if (!run) {
+        (void) pidfd_signal(res.pidfd, SIGKILL);
+        (void) waitid((idtype_t) P_PIDFD, (id_t) res.pidfd, &(siginfo_t){0}, WEXITED);
+        close(res.pidfd);
+        close(res.errfd);
+        close(res.syncfd);
+        return start_failed(c, "spawn", NULL, -ENOMEM);
+    }
+    run->c = c;
+    run->pid = res.pid;
+    run->pidfd = res.pidfd;
+    run->errfd = res.errfd;
+    (void) fcntl(run->errfd, F_SETFL, O_NONBLOCK);
+    uv_poll_init(&c->d->loop, &run->exit_poll, run->pidfd);
+    uv_poll_init(&c->d->loop, &run->err_poll, run->errfd);
+    run->exit_poll.data = run->err_poll.data = run;
+    run->open_handles = 2;
+    run->err_open = true;
+    uv_poll_start(&run->exit_poll, UV_READABLE, on_exit_readable);
+    uv_poll_start(&run->err_poll, UV_READABLE, on_err_readable);
+    c->run = run;
+
+    r = cg_attach(c->cg, res.pid);
+    if (r < 0) {
+        /* Not released: it dies waiting, and the exit path cleans up. */
+        run->have_error = true;
+        run->error = (struct spawn_error){.step = STEP_SYNC, .err = -r};
+        snprintf(run->error.path, sizeof(run->error.path), "%s", cg_path(c->cg));
+        log_error("%s: Failed to attach to cgroup '%s': %s", s->name, cg_path(c->cg),
+                  strerror(-r));
+        (void) pidfd_signal(res.pidfd, SIGKILL);
+        close(res.syncfd);
+    } else {
+        (void) runtime_release(&res);
+    }
+
+    c->started_at_ms = now_realtime_ms();
+    c->started_mono_ms = now_monotonic_ms();
+    ctr_set_state(c, CTR_STARTING);
+    return 0;
+}
+
+int container_stop(struct container *c)
+{
+    c->restart_pending = false;
+    if (!c->run) {
+        if (c->state != CTR_EXITED)
+            ctr_set_state(c, CTR_STOPPED);
+        return 0;
+    }
+    if (c->state == CTR_STOPPING)
+        return 0;
+    c->stop_requested = true;
+    if (c->state == CTR_STARTING && !c->run->exec_ok) {
+        /* Nothing of the user's runs yet: no grace period to give. */
+        (void) pidfd_signal(c->run->pidfd, SIGKILL);
+    } else {
+        int r = pidfd_signal(c->run->pidfd, c->spec->stop_signal);
+        if (r < 0 && r != -ESRCH)
+            log_warn("%s: Failed to send %s: %s, killing", c->spec->name,
+                     signal_to_string(c->spec->stop_signal), strerror(-r));
+        uv_timer_start(&c->stop_timer, on_stop_timeout, c->spec->stop_timeout_ms, 0);
+    }
+    ctr_set_state(c, CTR_STOPPING);
+    return 0;
+}
+
+int container_restart(struct container *c)
+{
+    if (!c->run)
+        return container_start(c);
+    container_stop(c);
+    c->restart_pending = true;
+    return 0;
+}
+
+static void on_container_timer_closed(uv_handle_t *h)
+{
+    struct container *c = h->data;
+
+    /* libuv runs close callbacks in no promised order: count them. */
+    if (--c->open_timers > 0)
+        return;
+    free(c->path_env);
+    free(c);
+}
+
+void container_close(struct container *c)
+{
+    uv_close((uv_handle_t *) &c->stop_timer, on_container_timer_closed);
+    uv_close((uv_handle_t *) &c->cg_timer, on_container_timer_closed);
+}
+
+int container_new(struct daemon *d, const struct container_spec *spec, struct container **ret)
+{
+    struct container *c = calloc(1, sizeof(*c));
+    const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    if (!c)
+        return -ENOMEM;
+    c->d = d;
+    c->spec = spec;
+    c->state = CTR_STOPPED;
+    for (char **e = spec->env; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            path = *e + 5;
+    c->path_env = strdup(path);
+    if (!c->path_env) {
+        free(c);
+        return -ENOMEM;
+    }
+    uv_timer_init(&d->loop, &c->stop_timer);
+    uv_timer_init(&d->loop, &c->cg_timer);
+    c->stop_timer.data = c->cg_timer.data = c;
+    c->open_timers = 2;
+    *ret = c;
+    return 0;
+}
+
+json_t *container_to_json(const struct container *c)
+{
+    char status[700];
+    json_t *o, *exit = json_null();
+
+    container_status(c, status, sizeof(status));
+    switch (c->last_exit.kind) {
+    case EXIT_CODE:
+        exit = json_pack("{s:s, s:i}", "kind", "code", "code", c->last_exit.code);
+        break;
+    case EXIT_SIGNAL:
+        exit = json_pack("{s:s, s:s, s:i}", "kind", "signal", "signal",
+                         signal_to_string(c->last_exit.code), "signo", c->last_exit.code);
+        break;
+    case EXIT_ERROR:
+        exit = json_pack("{s:s, s:s}", "kind", "error", "error", c->last_exit.error);
+        break;
+    case EXIT_NONE:
+        break;
+    }
+    if (exit && c->last_exit.kind != EXIT_NONE)
+        json_object_set_new(exit, "at_ms", json_integer((json_int_t) c->last_exit.at_ms));
+
+    o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:i}", "name", c->spec->name, "state",
+                  ctr_state_to_string(c->state), "status", status, "pid",
+                  c->run ? (int) c->run->pid : 0, "started_at_ms",
+                  (json_int_t) (c->run ? c->started_at_ms : 0), "starts", (int) c->starts);
+    if (!o) {
+        json_decref(exit);
+        return NULL;
+    }
+    json_object_set_new(o, "uptime_ms",
+                        json_integer(c->run ? (json_int_t) (now_monotonic_ms() -
+                                                            c->started_mono_ms)
+                                            : 0));
+    json_object_set_new(o, "last_exit", exit ? exit : json_null());
+    json_object_set_new(o, "cgroup", c->cg ? json_string(cg_path(c->cg)) : json_null());
+    return o;
+}

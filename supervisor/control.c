@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: MIT */
+/* Protocol: one JSON object a line each way.
+ *   {"cmd":"ps"}                          -> {"ok":true,"containers":[...]}
+ *   {"cmd":"stop|start|restart","names":[...]}
+ *                                         -> {"ok":B,"results":[{"name","ok","status"[,"error"]}]}
+ *   {"cmd":"down"}                        -> {"ok":true} once everything is down
+ * Errors: {"ok":false,"code":"bad_request|not_found|permission_denied|
+ * shutting_down","error":"one line"}. A request is validated whole before
+ * anything changes. */
+#include "control.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+
+struct client {
+    struct list_head link;
+    struct daemon *d;
+    uv_pipe_t pipe;
+    char *buf;
+    size_t len;
+    bool busy;    /* a request is being answered: stop reading meanwhile */
+    bool closing;
+    bool reject;  /* not root: answer once, then close */
+    bool in_process; /* process_buffer() is on the stack */
+};
+
+enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_DOWN };
+
+struct waiter {
+    struct list_head link;
+    struct client *client; /* NULL once the client went away */
+    enum wait_op op;
+    size_t n;
+    struct container **ctrs;
+    unsigned *starts_before;
+};
+
+struct write_req {
+    uv_write_t req;
+    char *data;
+};
+
+static void client_close(struct client *cl);
+
+static void on_client_closed(uv_handle_t *h)
+{
+    struct client *cl = h->data;
+    struct waiter *w;
+    struct list_head *pos, *tmp;
+
+    LIST_FOREACH(pos, tmp, &cl->d->waiters)
+    {
+        w = list_entry(pos, struct waiter, link);
+        if (w->client == cl)
+            w->client = NULL;
+    }
+    list_del(&cl->link);
+    free(cl->buf);
+    free(cl);
+}
+
+static void client_close(struct client *cl)
+{
+    if (cl->closing)
+        return;
+    cl->closing = true;
+    uv_close((uv_handle_t *) &cl->pipe, on_client_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct client *cl = req->handle->data;
+    free(req);
+    client_close(cl);
+}
+
+/* Close after the pending replies have been written. */
+static void client_finish(struct client *cl)
+{
+    uv_shutdown_t *req;
+
+    if (cl->closing)
+        return;
+    cl->reject = true; /* no further requests */
+    req = calloc(1, sizeof(*req));
+    if (!req || uv_shutdown(req, (uv_stream_t *) &cl->pipe, on_shutdown) < 0) {
+        free(req);
+        client_close(cl);
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void process_buffer(struct client *cl);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct write_req *wr = container_of(req, struct write_req, req);
+    struct client *cl = req->handle->data;
+
+    free(wr->data);
+    free(wr);
+    if (status < 0) {
+        client_close(cl);
+        return;
+    }
+    if (cl->reject)
+        client_finish(cl);
+}
+
+static void reply(struct client *cl, json_t *o)
+{
+    struct write_req *wr;
+    char *text;
+    uv_buf_t b;
+
+    if (!cl || cl->closing) {
+        json_decref(o);
+        return;
+    }
+    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    wr = calloc(1, sizeof(*wr));
+    if (!text || !wr) {
+        free(text);
+        free(wr);
+        client_close(cl);
+        return;
+    }
+    wr->data = realloc(text, strlen(text) + 2);
+    if (!wr->data) {
+        free(text);
+        free(wr);
+        client_close(cl);
+        return;
+    }
+    strcat(wr->data, "\n");
+    b = uv_buf_init(wr->data, (unsigned) strlen(wr->data));
+    if (uv_write(&wr->req, (uv_stream_t *) &cl->pipe, &b, 1, on_written) < 0) {
+        free(wr->data);
+        free(wr);
+        client_close(cl);
+        return;
+    }
+    /* Ready for the next request on this connection, which may already
+     * be waiting in the buffer. */
+    if (cl->busy && !cl->reject) {
+        cl->busy = false;
+        process_buffer(cl);
+    }
+}
+
+static json_t *error_reply(const char *code, const char *fmt, ...) _printf_(2, 3);
+static json_t *error_reply(const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error", msg);
+}
+
+static void waiter_free(struct waiter *w)
+{
+    list_del(&w->link);
+    free(w->ctrs);
+    free(w->starts_before);
+    free(w);
+}
+
+/* Whether the request's goal is reached for c: 0 pending, 1 ok, -1 failed. */
+static int goal(const struct waiter *w, size_t i)
+{
+    const struct container *c = w->ctrs[i];
+
+    switch (w->op) {
+    case WAIT_STOP:
+    case WAIT_DOWN:
+        return container_is_down(c) ? 1 : 0;
+    case WAIT_START:
+    case WAIT_RESTART:
+        if (c->starts == w->starts_before[i] || c->restart_pending)
+            return 0;
+        if (c->state == CTR_RUNNING)
+            return 1;
+        if (c->state == CTR_STARTING || c->run)
+            return 0;
+        return -1;
+    }
+    return 0;
+}
+
+static void waiter_check(struct waiter *w)
+{
+    json_t *results, *o;
+    bool all_ok = true;
+
+    for (size_t i = 0; i < w->n; i++)
+        if (goal(w, i) == 0)
+            return;
+
+    if (w->op == WAIT_DOWN) {
+        reply(w->client, json_pack("{s:b}", "ok", 1));
+        waiter_free(w);
+        return;
+    }
+    results = json_array();
+    for (size_t i = 0; i < w->n; i++) {
+        const struct container *c = w->ctrs[i];
+        char status[700];
+        int g = goal(w, i);
+
+        container_status(c, status, sizeof(status));
+        o = json_pack("{s:s, s:b, s:s}", "name", c->spec->name, "ok", g > 0, "status", status);
+        if (g < 0) {
+            all_ok = false;
+            json_object_set_new(o, "error",
+                                json_string(c->last_exit.kind == EXIT_ERROR ? c->last_exit.error
+                                                                            : status));
+        }
+        json_array_append_new(results, o);
+    }
+    reply(w->client, json_pack("{s:b, s:o}", "ok", all_ok, "results", results));
+    waiter_free(w);
+}
+
+void control_notify(struct daemon *d)
+{
+    struct list_head *pos, *tmp;
+
+    LIST_FOREACH(pos, tmp, &d->waiters)
+    waiter_check(list_entry(pos, struct waiter, link));
+}
+
+static json_t *do_ps(struct daemon *d)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        json_array_append_new(arr, container_to_json(d->ctrs[i]));
+    return json_pack("{s:b, s:o}", "ok", 1, "containers", arr);
+}
+
+/* Resolve "names" whole before acting, so one bad name changes nothing. */
+static json_t *collect(struct daemon *d, json_t *req, struct waiter *w)
+{
+    json_t *names = json_object_get(req, "names"), *v;
+    size_t i;
+
+    if (!json_is_array(names) || json_array_size(names) == 0)
+        return error_reply("bad_request", "'names' must be a non-empty array of names");
+    if (json_array_size(names) > d->n_ctrs * 4 + 16)
+        return error_reply("bad_request", "too many names");
+    w->ctrs = calloc(json_array_size(names), sizeof(*w->ctrs));
+    w->starts_before = calloc(json_array_size(names), sizeof(*w->starts_before));
+    if (!w->ctrs || !w->starts_before)
+        return error_reply("internal", "out of memory");
+    json_array_foreach(names, i, v)
+    {
+        struct container *c;
+        if (!json_is_string(v))
+            return error_reply("bad_request", "'names' must hold strings");
+        c = daemon_find(d, json_string_value(v));
+        if (!c)
+            return error_reply("not_found", "no such container: '%s'", json_string_value(v));
+        /* The same name twice is one container. */
+        bool dup = false;
+        for (size_t k = 0; k < w->n; k++)
+            dup |= w->ctrs[k] == c;
+        if (dup)
+            continue;
+        w->starts_before[w->n] = c->starts;
+        w->ctrs[w->n++] = c;
+    }
+    return NULL;
+}
+
+static void handle_request(struct client *cl, const char *line, size_t len)
+{
+    struct daemon *d = cl->d;
+    json_error_t jerr;
+    json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *err;
+    const char *cmd;
+    struct waiter *w;
+    enum wait_op op;
+
+    if (!req) {
+        reply(cl, error_reply("bad_request", "malformed request: %s", jerr.text));
+        return;
+    }
+    cmd = json_string_value(json_object_get(req, "cmd"));
+    if (!json_is_object(req) || !cmd) {
+        reply(cl, error_reply("bad_request", "a request is an object with a \"cmd\" string"));
+        json_decref(req);
+        return;
+    }
+
+    if (streq(cmd, "ps")) {
+        reply(cl, do_ps(d));
+        json_decref(req);
+        return;
+    }
+    if (streq(cmd, "stop"))
+        op = WAIT_STOP;
+    else if (streq(cmd, "start"))
+        op = WAIT_START;
+    else if (streq(cmd, "restart"))
+        op = WAIT_RESTART;
+    else if (streq(cmd, "down"))
+        op = WAIT_DOWN;
+    else {
+        reply(cl, error_reply("bad_request", "unknown command '%.64s'", cmd));
+        json_decref(req);
+        return;
+    }
+
+    if (d->shutting_down && op != WAIT_STOP && op != WAIT_DOWN) {
+        reply(cl, error_reply("shutting_down", "the supervisor is shutting down"));
+        json_decref(req);
+        return;
+    }
+
+    w = calloc(1, sizeof(*w));
+    if (!w) {
+        reply(cl, error_reply("internal", "out of memory"));
+        json_decref(req);
+        return;
+    }
+    list_init(&w->link);
+    w->client = cl;
+    w->op = op;
+    if (op == WAIT_DOWN) {
+        w->ctrs = calloc(d->n_ctrs ? d->n_ctrs : 1, sizeof(*w->ctrs));
+        w->starts_before = calloc(d->n_ctrs ? d->n_ctrs : 1, sizeof(*w->starts_before));
+        for (size_t i = 0; w->ctrs && i < d->n_ctrs; i++)
+            w->ctrs[w->n++] = d->ctrs[i];
+        err = w->ctrs && w->starts_before ? NULL : error_reply("internal", "out of memory");
+    } else {
+        err = collect(d, req, w);
+    }
+    json_decref(req);
+    if (err) {
+        waiter_free(w);
+        reply(cl, err);
+        return;
+    }
+
+    /* Act first, register after: an action can complete synchronously and
+     * notify waiters, and this request's own must not be answered (and
+     * freed) while we still walk its containers. */
+    for (size_t i = 0; i < w->n; i++) {
+        struct container *c = w->ctrs[i];
+        switch (op) {
+        case WAIT_STOP:
+            (void) container_stop(c);
+            break;
+        case WAIT_START:
+            if (c->state == CTR_STOPPING)
+                c->restart_pending = true;
+            else if (c->run)
+                w->starts_before[i] = c->starts - 1; /* already running: done */
+            else
+                (void) container_start(c);
+            break;
+        case WAIT_RESTART:
+            (void) container_restart(c);
+            break;
+        case WAIT_DOWN:
+            break;
+        }
+    }
+    list_add_tail(&w->link, &d->waiters);
+    if (op == WAIT_DOWN)
+        daemon_shutdown(d, "requested by client"); /* answers it once all is down */
+    else
+        waiter_check(w); /* everything may already be where it was asked */
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct client *cl = h->data;
+
+    if (!cl->buf)
+        cl->buf = malloc(CONTROL_MAX_REQUEST + 1);
+    if (!cl->buf || cl->len >= CONTROL_MAX_REQUEST) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
+    *buf = uv_buf_init(cl->buf + cl->len, (unsigned) (CONTROL_MAX_REQUEST - cl->len));
+}
+
+/* Answer every complete line in the buffer, one at a time: a request that
+ * waits (stop, start...) holds the rest back until it is answered. A reply
+ * given synchronously re-enters here through reply(); the guard turns that
+ * into another turn of this loop instead of recursion. */
+static void process_buffer(struct client *cl)
+{
+    if (cl->in_process)
+        return;
+    cl->in_process = true;
+    while (!cl->busy && !cl->closing && !cl->reject) {
+        char *nl = cl->buf ? memchr(cl->buf, '\n', cl->len) : NULL;
+        size_t line_len;
+        char *line;
+
+        if (!nl) {
+            uv_read_start((uv_stream_t *) &cl->pipe, on_alloc, on_read);
+            break;
+        }
+        line_len = (size_t) (nl - cl->buf);
+        line = malloc(line_len + 1);
+        if (!line) {
+            client_close(cl);
+            break;
+        }
+        memcpy(line, cl->buf, line_len);
+        line[line_len] = 0;
+        cl->len -= line_len + 1;
+        memmove(cl->buf, nl + 1, cl->len);
+        uv_read_stop((uv_stream_t *) &cl->pipe);
+        cl->busy = true;
+        handle_request(cl, line, line_len);
+        free(line);
+    }
+    cl->in_process = false;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct client *cl = s->data;
+
+    if (nread == UV_ENOBUFS) {
+        uv_read_stop(s);
+        cl->busy = true;
+        cl->reject = true;
+        reply(cl, error_reply("bad_request", "request longer than %d bytes",
+                              CONTROL_MAX_REQUEST));
+        return;
+    }
+    if (nread < 0) {
+        client_close(cl);
+        return;
+    }
+    cl->len += (size_t) nread;
+    process_buffer(cl);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct daemon *d = server->data;
+    struct client *cl;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    uv_os_fd_t fd;
+
+    if (status < 0)
+        return;
+    cl = calloc(1, sizeof(*cl));
+    if (!cl)
+        return;
+    cl->d = d;
+    uv_pipe_init(&d->loop, &cl->pipe, 0);
+    cl->pipe.data = cl;
+    list_add_tail(&cl->link, &d->clients);
+    if (uv_accept(server, (uv_stream_t *) &cl->pipe) < 0) {
+        client_close(cl);
+        return;
+    }
+    /* The socket is 0600 already; the credential check also holds if
+     * someone loosens the mode or passes the fd on. */
+    if (uv_fileno((uv_handle_t *) &cl->pipe, &fd) < 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+        log_warn("control: refused a client with uid %d", len ? (int) cred.uid : -1);
+        cl->busy = true;
+        cl->reject = true;
+        reply(cl, error_reply("permission_denied", "the control socket is for root only"));
+        return;
+    }
+    uv_read_start((uv_stream_t *) &cl->pipe, on_alloc, on_read);
+}
+
+int control_listen(struct daemon *d, const char *path)
+{
+    mode_t old;
+    int r;
+
+    uv_pipe_init(&d->loop, &d->server, 0);
+    d->server.data = d;
+    d->server_open = true;
+    /* We hold the run_dir lock, so any socket file there is stale. */
+    (void) unlink(path);
+    old = umask(0077);
+    r = uv_pipe_bind(&d->server, path);
+    umask(old);
+    if (r < 0)
+        return r;
+    if (chmod(path, 0600) < 0)
+        return negative_errno();
+    return uv_listen((uv_stream_t *) &d->server, 16, on_connection);
+}
+
+void control_close(struct daemon *d)
+{
+    struct list_head *pos, *tmp;
+
+    if (d->server_open) {
+        uv_close((uv_handle_t *) &d->server, NULL);
+        d->server_open = false;
+    }
+    /* Answer what is done (a "down" is, by now) before failing the rest. */
+    control_notify(d);
+    LIST_FOREACH(pos, tmp, &d->waiters)
+    {
+        struct waiter *w = list_entry(pos, struct waiter, link);
+        reply(w->client, error_reply("shutting_down", "the supervisor went down"));
+        waiter_free(w);
+    }
+    LIST_FOREACH(pos, tmp, &d->clients)
+    client_finish(list_entry(pos, struct client, link));
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* The control socket: JSON lines from root clients, one request at a time
+ * per connection. Requests that change state answer once done. */
+#pragma once
+
+struct daemon;
+
+#define CONTROL_MAX_REQUEST (64 * 1024)
+
+int control_listen(struct daemon *d, const char *path);
+/* Re-evaluate pending requests after a state change. */
+void control_notify(struct daemon *d);
+/* Close the listener and every client (after flushing replies). */
+void control_close(struct daemon *d);

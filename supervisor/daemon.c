@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "container.h"
+#include "control.h"
+#include "log.h"
+#include "macro.h"
+#include "util.h"
+
+struct container *daemon_find(struct daemon *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        if (streq(d->ctrs[i]->spec->name, name))
+            return d->ctrs[i];
+    return NULL;
+}
+
+/* Runtime state for the CLI and for a later supervisor: one small JSON file
+ * a container, replaced atomically. */
+static void persist(struct daemon *d, struct container *c)
+{
+    _cleanup_free_ char *path = NULL, *text = NULL;
+    json_t *o;
+    int r;
+
+    if (asprintf(&path, "%s/%s.json", d->ctr_state_dir, c->spec->name) < 0)
+        return;
+    o = container_to_json(c);
+    if (!o)
+        return;
+    text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return;
+    r = write_file_atomic(path, text, 0600);
+    if (r < 0)
+        log_warn("%s: Failed to write '%s': %s, ignoring", c->spec->name, path, strerror(-r));
+}
+
+static bool all_down(struct daemon *d)
+{
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        if (!container_is_down(d->ctrs[i]) || d->ctrs[i]->cg)
+            return false;
+    return true;
+}
+
+static void on_sig_closed(uv_handle_t *h)
+{
+    struct daemon *d = h->data;
+    close(d->sigfd);
+    d->sigfd = -EBADF;
+}
+
+/* Everything is down: close every handle so uv_run() returns. */
+static void finish(struct daemon *d)
+{
+    if (d->finished)
+        return;
+    d->finished = true;
+    log_info("all containers are down, exiting");
+    control_close(d);
+    uv_close((uv_handle_t *) &d->sig_poll, on_sig_closed);
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        container_close(d->ctrs[i]);
+}
+
+void daemon_changed(struct daemon *d, struct container *c)
+{
+    if (!d->finished)
+        persist(d, c);
+    control_notify(d);
+
+    if (d->finished)
+        return;
+    if (!d->shutting_down && d->opts.exit_when_done && all_down(d)) {
+        for (size_t i = 0; i < d->n_ctrs; i++)
+            if (container_failed(d->ctrs[i]))
+                d->exit_status = 1;
+        daemon_shutdown(d, "every container has exited");
+        return;
+    }
+    if (d->shutting_down && all_down(d))
+        finish(d);
+}
+
+void daemon_shutdown(struct daemon *d, const char *why)
+{
+    if (d->shutting_down)
+        return;
+    d->shutting_down = true;
+    log_info("shutting down: %s", why);
+    /* Stop in reverse order of the file, the opposite of start-up. */
+    for (size_t i = d->n_ctrs; i-- > 0;)
+        (void) container_stop(d->ctrs[i]);
+    if (all_down(d))
+        finish(d);
+}
+
+static void on_signal(uv_poll_t *p, int status, int events)
+{
+    struct daemon *d = p->data;
+    struct signalfd_siginfo si;
+
+    while (read(d->sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+        case SIGINT:
+            daemon_shutdown(d, signal_to_string((int) si.ssi_signo));
+            break;
+        case SIGHUP:
+            log_warn("SIGHUP: reload is not supported yet, ignoring");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int setup_signals(struct daemon *d)
+{
+    sigset_t mask;
+
+    /* Writing to a client that went away must fail with EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+        return negative_errno();
+    d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (d->sigfd < 0)
+        return negative_errno();
+    uv_poll_init(&d->loop, &d->sig_poll, d->sigfd);
+    d->sig_poll.data = d;
+    uv_poll_start(&d->sig_poll, UV_READABLE, on_signal);
+    return 0;
+}
+
+/* One supervisor per run_dir: an flock on run_dir/corral.lock, released by
+ * the kernel however the holder dies. */
+static int take_lock(struct daemon *d, const char *run_dir)
+{
+    _cleanup_free_ char *path = path_join(run_dir, "corral.lock");
+    _cleanup_free_ char *pid = NULL;
+    char buf[32];
+
+    if (!path)
+        return -ENOMEM;
+    d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (d->lock_fd < 0)
+        return negative_errno();
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        int r = negative_errno();
+        _cleanup_free_ char *pidpath = path_join(run_dir, "corral.pid");
+        if (pidpath && read_file(pidpath, &pid, 64) > 0)
+            log_error("another supervisor (pid %s) is already running with run_dir '%s'",
+                      strtok(pid, "\n"), run_dir);
+        else
+            log_error("another supervisor is already running with run_dir '%s'", run_dir);
+        return r == -EWOULDBLOCK ? -EBUSY : r;
+    }
+    snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+    _cleanup_free_ char *pidpath = path_join(run_dir, "corral.pid");
+    if (!pidpath)
+        return -ENOMEM;
+    return write_file_atomic(pidpath, buf, 0644);
+}
+
+/* Leave nothing behind in run_dir but what we did not create. */
+static void remove_runtime_files(struct daemon *d, const char *run_dir)
+{
+    _cleanup_free_ char *pidpath = path_join(run_dir, "corral.pid");
+    _cleanup_free_ char *lockpath = path_join(run_dir, "corral.lock");
+
+    DIR *dir = d->ctr_state_dir ? opendir(d->ctr_state_dir) : NULL;
+    struct dirent *de;
+
+    while (dir && (de = readdir(dir)))
+        if (de->d_name[0] != '.')
+            (void) unlinkat(dirfd(dir), de->d_name, 0);
+    if (dir)
+        closedir(dir);
+    if (d->ctr_state_dir)
+        (void) rmdir(d->ctr_state_dir);
+    if (pidpath)
+        (void) unlink(pidpath);
+    /* Unlinked while still held, so a racing supervisor cannot lock a file
+     * that is about to vanish and think it is alone. */
+    if (lockpath)
+        (void) unlink(lockpath);
+    (void) rmdir(run_dir);
+}
+
+static int prepare_dirs(const struct supervisor_spec *sup)
+{
+    int r;
+
+    if ((r = mkdir_p(sup->run_dir, 0700)) < 0) {
+        log_error("Failed to create run_dir '%s': %s", sup->run_dir, strerror(-r));
+        return r;
+    }
+    if ((r = mkdir_p(sup->log_dir, 0755)) < 0) {
+        log_error("Failed to create log_dir '%s': %s", sup->log_dir, strerror(-r));
+        return r;
+    }
+    if ((r = mkdir_p(sup->state_dir, 0700)) < 0) {
+        log_error("Failed to create state_dir '%s': %s", sup->state_dir, strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+int daemon_run(const struct corral_config *cfg, const struct daemon_options *opts)
+{
+    struct daemon d = {.cfg = cfg, .sigfd = -EBADF, .lock_fd = -EBADF};
+    const struct supervisor_spec *sup = &cfg->sup;
+    int r, status = 1;
+
+    if (opts)
+        d.opts = *opts;
+    list_init(&d.clients);
+    list_init(&d.waiters);
+
+    r = prepare_dirs(sup);
+    if (r < 0)
+        return 1;
+    r = take_lock(&d, sup->run_dir);
+    if (r < 0) {
+        if (r != -EBUSY)
+            log_error("Failed to lock run_dir '%s': %s", sup->run_dir, strerror(-r));
+        if (d.lock_fd >= 0)
+            close(d.lock_fd);
+        return 1;
+    }
+
+    d.ctr_state_dir = path_join(sup->run_dir, "containers");
+    d.socket_path = path_join(sup->run_dir, "corral.sock");
+    if (!d.ctr_state_dir || !d.socket_path)
+        goto out_unlock;
+    if ((r = mkdir_p(d.ctr_state_dir, 0700)) < 0) {
+        log_error("Failed to create '%s': %s", d.ctr_state_dir, strerror(-r));
+        goto out_unlock;
+    }
+
+    r = cg_manager_new(sup->cgroup_parent, &d.cg);
+    if (r < 0) {
+        log_error("Failed to detect the cgroup layout: %s", strerror(-r));
+        goto out_unlock;
+    }
+    log_info("cgroups: %s", cg_manager_describe(d.cg));
+    r = cg_manager_sweep(d.cg);
+    if (r > 0)
+        log_info("removed %d stale cgroup(s) under '%s'", r, sup->cgroup_parent);
+
+    r = uv_loop_init(&d.loop);
+    if (r < 0) {
+        log_error("Failed to initialise the event loop: %s", uv_strerror(r));
+        goto out_cg;
+    }
+    r = setup_signals(&d);
+    if (r < 0) {
+        log_error("Failed to set up signal handling: %s", strerror(-r));
+        goto out_loop;
+    }
+    r = control_listen(&d, d.socket_path);
+    if (r < 0) {
+        log_error("Failed to listen on '%s': %s", d.socket_path, strerror(-r));
+        goto out_loop;
+    }
+
+    d.ctrs = calloc(cfg->n_containers ? cfg->n_containers : 1, sizeof(*d.ctrs));
+    if (!d.ctrs)
+        goto out_loop;
+    for (size_t i = 0; i < cfg->n_containers; i++) {
+        r = container_new(&d, &cfg->containers[i], &d.ctrs[i]);
+        if (r < 0)
+            goto out_loop;
+        d.n_ctrs++;
+    }
+
+    log_info("corral %s supervising %zu container(s), control socket %s", "0.1.0",
+             d.n_ctrs, d.socket_path);
+    for (size_t i = 0; i < d.n_ctrs && !d.shutting_down; i++)
+        (void) container_start(d.ctrs[i]);
+    if (d.n_ctrs == 0 && d.opts.exit_when_done)
+        daemon_shutdown(&d, "no containers");
+
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    status = d.exit_status;
+
+out_loop:
+    if (!d.finished) {
+        /* An error before the loop ran: close what was opened, then let
+         * the close callbacks run. */
+        d.finished = true;
+        control_close(&d);
+        if (d.sigfd >= 0)
+            uv_close((uv_handle_t *) &d.sig_poll, on_sig_closed);
+        for (size_t i = 0; i < d.n_ctrs; i++)
+            container_close(d.ctrs[i]);
+        uv_run(&d.loop, UV_RUN_DEFAULT);
+    }
+    if (uv_loop_close(&d.loop) != 0)
+        log_warn("event loop still had handles open at exit");
+    free(d.ctrs);
+    d.ctrs = NULL;
+out_cg:
+    (void) cg_manager_remove_parent(d.cg);
+    cg_manager_free(d.cg);
+out_unlock:
+    remove_runtime_files(&d, sup->run_dir);
+    if (d.socket_path)
+        (void) unlink(d.socket_path);
+    close(d.lock_fd);
+    free(d.ctr_state_dir);
+    free(d.socket_path);
+    return status;
+}

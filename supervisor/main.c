@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/* corral: the supervisor (`corral up`) and its command-line client. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "config/config.h"
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG "corral.ini"
+#define DEFAULT_RUN_DIR "/run/corral"
+
+struct options {
+    const char *file;
+    const char *run_dir;
+    bool json;
+    bool exit_when_done;
+    bool verbose;
+};
+
+static void usage(FILE *f)
+{
+    fputs("Usage: corral [OPTIONS] COMMAND [ARGS...]\n"
+          "\n"
+          "Supervisor:\n"
+          "  up [--exit-when-done]      run the containers of the config file (foreground)\n"
+          "  check                      validate the config file and print it with defaults\n"
+          "\n"
+          "Client (talks to a running supervisor):\n"
+          "  ps                         list containers: name, status, pid, uptime, last exit\n"
+          "  start NAME...              start containers, wait until running\n"
+          "  stop NAME...               stop containers (stop_signal, then SIGKILL)\n"
+          "  restart NAME...            stop, then start\n"
+          "  down                       stop everything and end the supervisor\n"
+          "\n"
+          "Options:\n"
+          "  -f, --file FILE            config file (default ./corral.ini)\n"
+          "      --run-dir DIR          find the supervisor here (default: the config's\n"
+          "                             run_dir, else /run/corral)\n"
+          "      --json                 machine-readable output\n"
+          "  -v, --verbose              debug logging (up)\n"
+          "  -h, --help                 this text\n"
+          "      --version              print the version\n"
+          "\n"
+          "Exit codes: 0 ok, 1 operation failed, 2 usage or config error,\n"
+          "3 supervisor not running, 4 no such container, 5 permission denied.\n",
+          f);
+}
+
+static void print_diag(const struct config_diag *diag)
+{
+    for (size_t i = 0; i < diag->n; i++)
+        fprintf(stderr, "%s\n", diag->lines[i]);
+}
+
+/* Load and validate, host checks included; prints every problem. */
+static int load_config(const char *file, struct corral_config **ret)
+{
+    struct config_diag diag = {0};
+    int r = config_load_file(file, ret, &diag);
+
+    if (r == 0 && config_check_host(*ret, &diag) < 0) {
+        config_free(*ret);
+        *ret = NULL;
+        r = -EINVAL;
+    }
+    print_diag(&diag);
+    config_diag_clear(&diag);
+    return r;
+}
+
+static const char *config_file(const struct options *o)
+{
+    return o->file ? o->file : DEFAULT_CONFIG;
+}
+
+static int cmd_check(const struct options *o)
+{
+    struct config_diag diag = {0};
+    struct corral_config *c = NULL;
+    int r = config_load_file(config_file(o), &c, &diag);
+
+    if (r == 0 && config_check_host(c, &diag) < 0)
+        r = -EINVAL;
+    if (o->json) {
+        json_t *errs = json_array();
+        for (size_t i = 0; i < diag.n; i++)
+            json_array_append_new(errs, json_string(diag.lines[i]));
+        json_t *out = json_pack("{s:b, s:o}", "ok", r == 0, "errors", errs);
+        json_dumpf(out, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(out);
+    } else if (r == 0) {
+        config_dump(c, stdout);
+    } else {
+        print_diag(&diag);
+    }
+    config_diag_clear(&diag);
+    config_free(c);
+    return r == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+static int cmd_up(const struct options *o)
+{
+    struct corral_config *c = NULL;
+    struct daemon_options dopts = {.exit_when_done = o->exit_when_done};
+    int status;
+
+    if (load_config(config_file(o), &c) < 0)
+        return EXIT_USAGE;
+    if (geteuid() != 0) {
+        fprintf(stderr, "corral: up needs root (namespaces, cgroups, mounts)\n");
+        config_free(c);
+        return EXIT_DENIED;
+    }
+    if (o->verbose)
+        log_set_level(LOG_DEBUG);
+    status = daemon_run(c, &dopts);
+    config_free(c);
+    return status;
+}
+
+/* --run-dir, else the config file's run_dir, else the default. */
+static int resolve_run_dir(const struct options *o, char **ret)
+{
+    struct corral_config *c = NULL;
+    struct config_diag diag = {0};
+    struct stat st;
+    int r;
+
+    if (o->run_dir) {
+        *ret = strdup(o->run_dir);
+        return *ret ? 0 : -ENOMEM;
+    }
+    if (!o->file && stat(DEFAULT_CONFIG, &st) < 0) {
+        *ret = strdup(DEFAULT_RUN_DIR);
+        return *ret ? 0 : -ENOMEM;
+    }
+    r = config_load_file(config_file(o), &c, &diag);
+    if (r < 0) {
+        print_diag(&diag);
+        config_diag_clear(&diag);
+        return r;
+    }
+    *ret = strdup(c->sup.run_dir);
+    config_free(c);
+    return *ret ? 0 : -ENOMEM;
+}
+
+static void print_ps(json_t *reply)
+{
+    json_t *arr = json_object_get(reply, "containers"), *c;
+    size_t i, wn = 4, ws = 6;
+
+    json_array_foreach(arr, i, c)
+    {
+        size_t ln = strlen(json_string_value(json_object_get(c, "name")));
+        size_t ls = strlen(json_string_value(json_object_get(c, "status")));
+        wn = ln > wn ? ln : wn;
+        ws = ls > ws ? ls : ws;
+    }
+    if (ws > 40)
+        ws = 40;
+    printf("%-*s  %-*s  %7s  %8s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID",
+           "UPTIME", "STARTS", "LAST EXIT");
+    json_array_foreach(arr, i, c)
+    {
+        json_t *e = json_object_get(c, "last_exit");
+        int pid = (int) json_integer_value(json_object_get(c, "pid"));
+        char uptime[32] = "-", pidbuf[16] = "-", last[600] = "-";
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+
+        if (pid > 0) {
+            snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+            format_duration((uint64_t) json_integer_value(json_object_get(c, "uptime_ms")),
+                            uptime, sizeof(uptime));
+        }
+        if (kind && streq(kind, "code"))
+            snprintf(last, sizeof(last), "code %d",
+                     (int) json_integer_value(json_object_get(e, "code")));
+        else if (kind && streq(kind, "signal"))
+            snprintf(last, sizeof(last), "signal %s",
+                     json_string_value(json_object_get(e, "signal")));
+        else if (kind && streq(kind, "error"))
+            snprintf(last, sizeof(last), "error: %s",
+                     json_string_value(json_object_get(e, "error")));
+        printf("%-*s  %-*s  %7s  %8s  %6d  %s\n", (int) wn,
+               json_string_value(json_object_get(c, "name")), (int) ws,
+               json_string_value(json_object_get(c, "status")), pidbuf, uptime,
+               (int) json_integer_value(json_object_get(c, "starts")), last);
+    }
+}
+
+static int cmd_client(const struct options *o, const char *cmd, char **names, int n_names)
+{
+    _cleanup_free_ char *run_dir = NULL;
+    json_t *req, *reply = NULL, *arr;
+    int r;
+
+    if (resolve_run_dir(o, &run_dir) < 0)
+        return EXIT_USAGE;
+    req = json_pack("{s:s}", "cmd", cmd);
+    if (n_names > 0) {
+        arr = json_array();
+        for (int i = 0; i < n_names; i++)
+            json_array_append_new(arr, json_string(names[i]));
+        json_object_set_new(req, "names", arr);
+    }
+    r = client_call(run_dir, req, &reply);
+    if (r != EXIT_OK)
+        return r;
+
+    r = client_exit_code(reply);
+    if (o->json) {
+        json_dumpf(reply, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+    } else if (r != EXIT_OK && json_object_get(reply, "error")) {
+        fprintf(stderr, "corral: %s\n", json_string_value(json_object_get(reply, "error")));
+    } else if (streq(cmd, "ps")) {
+        print_ps(reply);
+    } else {
+        json_t *res;
+        size_t i;
+        json_array_foreach(json_object_get(reply, "results"), i, res)
+        {
+            const char *name = json_string_value(json_object_get(res, "name"));
+            if (json_is_true(json_object_get(res, "ok")))
+                printf("%s: %s\n", name, json_string_value(json_object_get(res, "status")));
+            else
+                fprintf(stderr, "corral: %s: %s\n", name,
+                        json_string_value(json_object_get(res, "error")));
+        }
+    }
+    json_decref(reply);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_RUN_DIR = 256, OPT_JSON, OPT_VERSION, OPT_EXIT_WHEN_DONE };
+    static const struct option longopts[] = {
+        {"file", required_argument, NULL, 'f'},
+        {"run-dir", required_argument, NULL, OPT_RUN_DIR},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {0},
+    };
+    struct options o = {0};
+    const char *cmd;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            o.file = optarg;
+            break;
+        case OPT_RUN_DIR:
+            o.run_dir = optarg;
+            break;
+        case OPT_JSON:
+            o.json = true;
+            break;
+        case OPT_EXIT_WHEN_DONE:
+            o.exit_when_done = true;
+            break;
+        case 'v':
+            o.verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        case OPT_VERSION:
+            printf("corral 0.1.0\n");
+            return EXIT_OK;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[optind++];
+
+    if (streq(cmd, "up") || streq(cmd, "check")) {
+        if (optind < argc) {
+            fprintf(stderr, "corral: %s takes no arguments\n", cmd);
+            return EXIT_USAGE;
+        }
+        return streq(cmd, "up") ? cmd_up(&o) : cmd_check(&o);
+    }
+    if (streq(cmd, "ps") || streq(cmd, "down")) {
+        if (optind < argc) {
+            fprintf(stderr, "corral: %s takes no arguments\n", cmd);
+            return EXIT_USAGE;
+        }
+        return cmd_client(&o, cmd, NULL, 0);
+    }
+    if (streq(cmd, "stop") || streq(cmd, "start") || streq(cmd, "restart")) {
+        if (optind >= argc) {
+            fprintf(stderr, "corral: %s needs at least one container name\n", cmd);
+            return EXIT_USAGE;
+        }
+        return cmd_client(&o, cmd, argv + optind, argc - optind);
+    }
+    if (streq(cmd, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "corral: unknown command '%s' (see corral --help)\n", cmd);
+    return EXIT_USAGE;
+}

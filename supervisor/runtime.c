@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "macro.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static const char *const step_names[_STEP_MAX] = {
+    [STEP_NONE] = "spawn",
+    [STEP_SYNC] = "wait for supervisor",
+    [STEP_STDIO] = "set up stdio",
+    [STEP_CGROUPNS] = "unshare cgroup namespace",
+    [STEP_MOUNT_PRIVATE] = "make mounts private",
+    [STEP_ROOTFS] = "rootfs",
+    [STEP_PIVOT_ROOT] = "pivot_root",
+    [STEP_PROC] = "mount",
+    [STEP_SYS] = "mount",
+    [STEP_DEV] = "set up",
+    [STEP_DEVPTS] = "mount",
+    [STEP_SHM] = "mount",
+    [STEP_MQUEUE] = "mount",
+    [STEP_HOSTNAME] = "set hostname",
+    [STEP_LOOPBACK] = "bring up",
+    [STEP_WORKDIR] = "workdir",
+    [STEP_SIGNALS] = "reset signals",
+    [STEP_FDS] = "close fds",
+    [STEP_EXEC] = "exec",
+};
+
+const char *spawn_step_to_string(int step)
+{
+    if (step < 0 || step >= _STEP_MAX || !step_names[step])
+        return "spawn";
+    return step_names[step];
+}
+
+/* ---- child side: raw syscalls only, no allocation, no stdio ---- */
+
+static _noreturn_ void child_fail(int errfd, int step, int err, const char *path)
+{
+    struct spawn_error e = {.step = step, .err = err};
+    size_t i;
+
+    for (i = 0; path && path[i] && i < sizeof(e.path) - 1; i++)
+        e.path[i] = path[i];
+    (void) !write(errfd, &e, sizeof(e));
+    _exit(127);
+}
+
+#define CHECK(call, step, path)                                                                    \
+    do {                                                                                           \
+        if ((call) < 0)                                                                            \
+            child_fail(errfd, (step), errno, (path));                                              \
+    } while (0)
+
+static int mkdir_if_missing(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* The device nodes every container gets; nothing else from the host. */
+static const struct {
+    const char *path;
+    unsigned major, minor;
+} dev_nodes[] = {
+    {"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+static const struct {
+    const char *target, *path;
+} dev_links[] = {
+    {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},
+};
+
+static void setup_dev(int errfd)
+{
+    const unsigned long nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+    CHECK(mkdir_if_missing("/dev", 0755), STEP_DEV, "/dev");
+    CHECK(mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+                "mode=755,size=65536k"),
+          STEP_DEV, "/dev");
+    for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++)
+        CHECK(mknod(dev_nodes[i].path, S_IFCHR | 0666,
+                    makedev(dev_nodes[i].major, dev_nodes[i].minor)),
+              STEP_DEV, dev_nodes[i].path);
+    CHECK(mkdir("/dev/pts", 0755), STEP_DEVPTS, "/dev/pts");
+    CHECK(mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620,gid=5"),
+          STEP_DEVPTS, "/dev/pts");
+    for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+        CHECK(symlink(dev_links[i].target, dev_links[i].path), STEP_DEV, dev_links[i].path);
+    CHECK(mkdir("/dev/shm", 01777), STEP_SHM, "/dev/shm");
+    CHECK(mount("shm", "/dev/shm", "tmpfs", nodev, "mode=1777,size=65536k"), STEP_SHM,
+          "/dev/shm");
+    CHECK(mkdir("/dev/mqueue", 0755), STEP_MQUEUE, "/dev/mqueue");
+    CHECK(mount("mqueue", "/dev/mqueue", "mqueue", nodev, NULL), STEP_MQUEUE, "/dev/mqueue");
+}
+
+static int loopback_up(void)
+{
+    struct ifreq ifr = {0};
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int r = -1;
+
+    if (s < 0)
+        return -1;
+    memcpy(ifr.ifr_name, "lo", 3);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+    return r;
+}
+
+/* execvpe() would search the supervisor's PATH, not the container's, so
+ * search the planned PATH here, building candidates on the stack. */
+static _noreturn_ void exec_command(int errfd, const struct spawn_plan *p)
+{
+    const char *file = p->argv[0];
+    char buf[4096];
+    int saved = ENOENT;
+
+    if (strchr(file, '/')) {
+        execve(file, p->argv, p->envp);
+        child_fail(errfd, STEP_EXEC, errno, file);
+    }
+    for (const char *dir = p->path_env; dir && *dir;) {
+        const char *end = strchrnul(dir, ':');
+        size_t dl = (size_t) (end - dir), fl = strlen(file);
+
+        if (dl == 0) {
+            dl = 1;
+            dir = ".";
+        }
+        if (dl + 1 + fl < sizeof(buf)) {
+            memcpy(buf, dir, dl);
+            buf[dl] = '/';
+            memcpy(buf + dl + 1, file, fl + 1);
+            execve(buf, p->argv, p->envp);
+            /* Keep looking past missing entries, but remember a real
+             * failure (EACCES, ENOEXEC...) to report it if nothing runs. */
+            if (errno != ENOENT && errno != ENOTDIR)
+                saved = errno;
+        }
+        dir = *end ? end + 1 : end;
+    }
+    child_fail(errfd, STEP_EXEC, saved, file);
+}
+
+static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int errfd)
+{
+    char go;
+    sigset_t all;
+
+    /* The container dies with the supervisor: never an orphan that nobody
+     * will stop. Checked before waiting, so an early death is seen as EOF. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_fail(errfd, STEP_SYNC, errno, NULL);
+    if (read(syncfd, &go, 1) != 1)
+        _exit(1);
+    close(syncfd);
+
+    CHECK(dup2(p->stdin_fd, 0), STEP_STDIO, NULL);
+    CHECK(dup2(p->stdout_fd, 1), STEP_STDIO, NULL);
+    CHECK(dup2(p->stderr_fd, 2), STEP_STDIO, NULL);
+
+    /* Unshared only now, after the parent moved us into our cgroups, so the
+     * namespace's root is the container's own cgroup on v1 hosts too. */
+    CHECK(unshare(CLONE_NEWCGROUP), STEP_CGROUPNS, NULL);
+
+    CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
+    CHECK(mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
+    CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
+    /* pivot_root(".", ".") stacks the old root on top of the new one; the
+     * lazy unmount then drops it without needing a directory for it. */
+    CHECK(syscall(SYS_pivot_root, ".", "."), STEP_PIVOT_ROOT, p->rootfs);
+    CHECK(umount2(".", MNT_DETACH), STEP_PIVOT_ROOT, p->rootfs);
+    CHECK(chdir("/"), STEP_PIVOT_ROOT, "/");
+
+    /* Mounts happen after pivot_root so that every target resolves inside
+     * the container's tree: a symlink there cannot point at the host. */
+    umask(0);
+    CHECK(mkdir_if_missing("/proc", 0555), STEP_PROC, "/proc");
+    CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), STEP_PROC,
+          "/proc");
+    CHECK(mkdir_if_missing("/sys", 0555), STEP_SYS, "/sys");
+    CHECK(mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+          STEP_SYS, "/sys");
+    setup_dev(errfd);
+    umask(022);
+
+    CHECK(sethostname(p->hostname, strlen(p->hostname)), STEP_HOSTNAME, p->hostname);
+    CHECK(loopback_up(), STEP_LOOPBACK, "lo");
+    CHECK(chdir(p->workdir), STEP_WORKDIR, p->workdir);
+
+    /* Handlers do not survive execve, but ignored signals and the blocked
+     * mask do: the supervisor blocks its signalfd signals and ignores
+     * SIGPIPE, and the container must start clean. */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void) signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    CHECK(sigprocmask(SIG_SETMASK, &all, NULL), STEP_SIGNALS, NULL);
+
+    /* No supervisor fd may reach the container; the error pipe is closed
+     * by execve itself. */
+    CHECK(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC), STEP_FDS, NULL);
+    exec_command(errfd, p);
+}
+
+/* ---- parent side ---- */
+
+int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
+{
+    _cleanup_close_ int sync_parent = -EBADF, sync_child = -EBADF;
+    _cleanup_close_ int err_read = -EBADF, err_write = -EBADF;
+    int sv[2], ep[2], pidfd = -EBADF;
+    struct clone_args args = {0};
+    long pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return negative_errno();
+    sync_parent = sv[0];
+    sync_child = sv[1];
+    if (pipe2(ep, O_CLOEXEC) < 0)
+        return negative_errno();
+    err_read = ep[0];
+    err_write = ep[1];
+
+    args.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                 CLONE_NEWNET;
+    args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+    args.exit_signal = SIGCHLD;
+    if (plan->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t) plan->cgroup_fd;
+    }
+
+    pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid < 0)
+        return negative_errno();
+    if (pid == 0) {
+        close(sync_parent);
+        close(err_read);
+        child_main(plan, sync_child, err_write);
+    }
+
+    ret->pid = (pid_t) pid;
+    ret->pidfd = pidfd;
+    ret->errfd = TAKE_FD(err_read);
+    ret->syncfd = TAKE_FD(sync_parent);
+    return 0;
+}
+
+int runtime_release(struct spawn_result *res)
+{
+    char go = 1;
+    ssize_t n = write(res->syncfd, &go, 1);
+    int r = n == 1 ? 0 : negative_errno();
+
+    close(res->syncfd);
+    res->syncfd = -EBADF;
+    return r;
+}

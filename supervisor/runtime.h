@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Creating a container process: clone3 into new namespaces, then the child
+ * side between clone3 and execve. Everything the child needs is computed in
+ * the parent (struct spawn_plan); the child only makes syscalls. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum spawn_step {
+    STEP_NONE,
+    STEP_SYNC,
+    STEP_STDIO,
+    STEP_CGROUPNS,
+    STEP_MOUNT_PRIVATE,
+    STEP_ROOTFS,
+    STEP_PIVOT_ROOT,
+    STEP_PROC,
+    STEP_SYS,
+    STEP_DEV,
+    STEP_DEVPTS,
+    STEP_SHM,
+    STEP_MQUEUE,
+    STEP_HOSTNAME,
+    STEP_LOOPBACK,
+    STEP_WORKDIR,
+    STEP_SIGNALS,
+    STEP_FDS,
+    STEP_EXEC,
+    _STEP_MAX,
+};
+
+/* What the child reports when a step fails; fixed size so the child
+ * neither allocates nor formats. */
+struct spawn_error {
+    int32_t step;
+    int32_t err;
+    char path[256];
+};
+
+struct spawn_plan {
+    const char *rootfs;
+    char *const *argv;
+    char *const *envp;
+    const char *path_env; /* PATH used to find argv[0] if it has no slash */
+    const char *hostname;
+    const char *workdir;
+    int stdin_fd, stdout_fd, stderr_fd;
+    int cgroup_fd; /* clone3 CLONE_INTO_CGROUP target, or < 0 */
+};
+
+struct spawn_result {
+    pid_t pid;
+    int pidfd;  /* readable when the process exits */
+    int errfd;  /* read end of the error pipe: EOF means execve succeeded */
+    int syncfd; /* write one byte to let the child go on */
+};
+
+/* Clone the child; it waits for runtime_release() before doing anything. */
+int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret);
+/* Let the child go (after cgroup attach etc.); closes syncfd. */
+int runtime_release(struct spawn_result *res);
+/* "mount /proc", "exec"... for messages. */
+const char *spawn_step_to_string(int step);

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: MIT
+"""Shared plumbing for corral's root integration tests.
+
+Each test gets a private temp dir (rootfs, config, run/log/state dirs), a
+unique cgroup parent, and a supervisor started in a network namespace of its
+own (`unshare -n`), so tests can run concurrently and nothing they make can
+touch the host's network. Every test ends with check_clean(): no process,
+cgroup, mount or runtime file of the test may remain.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+CORRAL = os.environ.get("CORRAL", "build/corral")
+PAYLOAD = os.environ.get("PAYLOAD", "build/tests/payload")
+SRCDIR = os.environ.get("SRCDIR", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def wait_for(pred, timeout=10.0, interval=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TestFailure(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def cgroup_mounts():
+    """Every cgroup hierarchy mount point on this host (v1 and v2)."""
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ", 1)
+            fstype = post.split()[0]
+            if fstype in ("cgroup", "cgroup2"):
+                out.append(pre.split()[4])
+    return out
+
+
+class Env:
+    def __init__(self, name):
+        self.name = name
+        self.id = uuid.uuid4().hex[:8]
+        self.tmp = tempfile.mkdtemp(prefix=f"corral-{name}-")
+        os.chmod(self.tmp, 0o755)
+        self.run_dir = os.path.join(self.tmp, "run")
+        self.log_dir = os.path.join(self.tmp, "log")
+        self.state_dir = os.path.join(self.tmp, "state")
+        self.cgroup_parent = f"corral-test-{name}-{self.id}"
+        self.config = os.path.join(self.tmp, "corral.ini")
+        self.proc = None
+        self.sup_log = os.path.join(self.tmp, "supervisor.log")
+        self.pids_seen = set()
+        self._rootfs = None
+
+    # -- set-up ---------------------------------------------------------
+    def rootfs(self, name="rootfs"):
+        """A busybox rootfs with the test payload at /usr/bin/payload."""
+        path = os.path.join(self.tmp, name)
+        if not os.path.exists(path):
+            subprocess.run([os.path.join(SRCDIR, "scripts", "mkrootfs.sh"), path,
+                            "--payload", PAYLOAD], check=True, stdout=subprocess.DEVNULL)
+            with open(os.path.join(path, "etc", "corral-marker"), "w") as f:
+                f.write(f"{name}-{self.id}\n")
+        return path
+
+    def write_config(self, containers, supervisor=None, extra=""):
+        """containers: list of (name, {key: value or [values]})."""
+        lines = ["[supervisor]",
+                 f"run_dir = {self.run_dir}",
+                 f"log_dir = {self.log_dir}",
+                 f"state_dir = {self.state_dir}",
+                 f"cgroup_parent = {self.cgroup_parent}"]
+        for k, v in (supervisor or {}).items():
+            lines.append(f"{k} = {v}")
+        lines.append("")
+        for name, keys in containers:
+            lines.append(f"[container {name}]")
+            keys = dict(keys)
+            keys.setdefault("rootfs", self.rootfs())
+            for k, v in keys.items():
+                for item in (v if isinstance(v, list) and k != "command" else [v]):
+                    if k == "command" and isinstance(item, list):
+                        item = json.dumps(item)
+                    lines.append(f"{k} = {item}")
+            lines.append("")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + extra)
+        return self.config
+
+    # -- the supervisor -------------------------------------------------
+    def up(self, *args, wait=True):
+        self.log_fh = open(self.sup_log, "ab")
+        self.proc = subprocess.Popen(["unshare", "-n", CORRAL, "up", "-f", self.config, *args],
+                                     stdout=self.log_fh, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        if wait:
+            sock = os.path.join(self.run_dir, "corral.sock")
+            wait_for(lambda: os.path.exists(sock) or self.proc.poll() is not None,
+                     what="the control socket")
+            if self.proc.poll() is not None:
+                raise TestFailure(f"corral up exited with {self.proc.returncode}:\n"
+                                  + self.supervisor_log())
+        return self.proc
+
+    def supervisor_log(self):
+        try:
+            with open(self.sup_log, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def corral(self, *args, check_rc=0, timeout=60):
+        r = subprocess.run([CORRAL, "--run-dir", self.run_dir, *args], capture_output=True,
+                           text=True, timeout=timeout)
+        if check_rc is not None and r.returncode != check_rc:
+            raise TestFailure(f"corral {' '.join(args)}: exit {r.returncode}, expected "
+                              f"{check_rc}\nstdout: {r.stdout}\nstderr: {r.stderr}")
+        return r
+
+    def ps(self):
+        out = json.loads(self.corral("ps", "--json").stdout)
+        check(out["ok"], f"ps failed: {out}")
+        ctrs = {c["name"]: c for c in out["containers"]}
+        for c in ctrs.values():
+            if c["pid"]:
+                self.pids_seen.add(c["pid"])
+        return ctrs
+
+    def wait_status(self, name, status, timeout=10):
+        """Wait until ps shows name with this status (a string, or a callable)."""
+        def ok():
+            c = self.ps()[name]
+            return c if (status(c) if callable(status) else c["status"] == status) else None
+        try:
+            return wait_for(ok, timeout, 0.05, f"{name} to be {status}")
+        except TestFailure:
+            raise TestFailure(f"{name}: expected {status}, have {self.ps()[name]}\n"
+                              + self.supervisor_log())
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.log_dir, f"{name}.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, name, text, timeout=10):
+        wait_for(lambda: text in self.log(name), timeout, 0.05, f"'{text}' in {name}.log")
+        return self.log(name)
+
+    def wait_exit(self, timeout=30):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise TestFailure(f"supervisor did not exit within {timeout}s\n"
+                              + self.supervisor_log())
+
+    # -- leftovers ------------------------------------------------------
+    def leftovers(self):
+        found = []
+        for mnt in cgroup_mounts():
+            p = os.path.join(mnt, self.cgroup_parent)
+            if os.path.exists(p):
+                found.append(f"cgroup {p}")
+        for pid in sorted(self.pids_seen):
+            if os.path.exists(f"/proc/{pid}"):
+                try:
+                    with open(f"/proc/{pid}/cgroup") as f:
+                        if self.cgroup_parent in f.read():
+                            found.append(f"process {pid}")
+                except OSError:
+                    pass
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cgroup") as f:
+                    if self.cgroup_parent in f.read():
+                        found.append(f"process {pid} in our cgroup")
+            except OSError:
+                pass
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                if self.tmp in line:
+                    found.append(f"mount {line.split()[4]}")
+        if os.path.exists(self.run_dir) and os.listdir(self.run_dir):
+            found.append(f"files in run_dir: {os.listdir(self.run_dir)}")
+        return found
+
+    def check_clean(self):
+        left = self.leftovers()
+        check(not left, "left behind: " + ", ".join(left))
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        # Last resort for a failed test: nothing may survive it.
+        for mnt in cgroup_mounts():
+            p = os.path.join(mnt, self.cgroup_parent)
+            if os.path.isdir(p):
+                for dirpath, dirs, _ in os.walk(p, topdown=False):
+                    try:
+                        with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                            for pid in f.read().split():
+                                try:
+                                    os.kill(int(pid), signal.SIGKILL)
+                                except ProcessLookupError:
+                                    pass
+                    except OSError:
+                        pass
+                for dirpath, dirs, _ in os.walk(p, topdown=False):
+                    for _ in range(50):
+                        try:
+                            os.rmdir(dirpath)
+                            break
+                        except OSError:
+                            time.sleep(0.02)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run(tests):
+    """Run test functions, each with a fresh Env; print TAP; exit 0/1."""
+    failed = 0
+    if os.geteuid() != 0:
+        print("1..0 # SKIP these tests need root")
+        sys.exit(0)
+    print(f"1..{len(tests)}")
+    for i, t in enumerate(tests, 1):
+        env = Env(t.__name__.removeprefix("test_").replace("_", "-")[:24])
+        try:
+            t(env)
+            print(f"ok {i} - {t.__name__}")
+        except Exception as e:
+            failed += 1
+            print(f"not ok {i} - {t.__name__}: {e}")
+            traceback.print_exc(file=sys.stdout)
+            print("--- supervisor log ---\n" + env.supervisor_log())
+        finally:
+            env.cleanup()
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,1527 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for config/: every default, every accepted form, every error
+ * message with its line, the dump round-trip and the host checks. No root,
+ * no framework: a failed check prints file:line and exits 1. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "macro.h"
+#include "util.h"
+
+#define ASSERT(expr)                                                                               \
+    do {                                                                                           \
+        if (!(expr)) {                                                                             \
+            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr);           \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+#define ASSERT_STREQ(a, b)                                                                         \
+    do {                                                                                           \
+        const char *_a = (a), *_b = (b);                                                           \
+        if (!_a || !_b || strcmp(_a, _b) != 0) {                                                   \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: assertion failed: %s == %s\n  got:      '%s'\n  expected: '%s'\n",     \
+                    __FILE__, __LINE__, #a, #b, _a ?: "(null)", _b ?: "(null)");                   \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+#define ASSERT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        long long _a = (long long) (a), _b = (long long) (b);                                      \
+        if (_a != _b) {                                                                            \
+            fprintf(stderr, "%s:%d: assertion failed: %s == %s (%lld != %lld)\n", __FILE__,        \
+                    __LINE__, #a, #b, _a, _b);                                                     \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* Absolute, so that relative paths resolve without depending on the cwd. */
+#define NAME "/etc/corral/corral.ini"
+#define MIN_CTR "[container web]\nrootfs = /srv/web\ncommand = /bin/true\n"
+#define IP(a, b, c, d) ((uint32_t) (a) << 24 | (uint32_t) (b) << 16 | (uint32_t) (c) << 8 | (d))
+
+static struct corral_config *const untouched = (struct corral_config *) (uintptr_t) 0x1;
+
+static void print_diag(const struct config_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "  diag: %s\n", d->lines[i]);
+}
+
+#define load_ok(text) load_ok_at(__FILE__, __LINE__, NAME, (text))
+#define load_ok_name(name, text) load_ok_at(__FILE__, __LINE__, (name), (text))
+static struct corral_config *load_ok_at(const char *file, int line, const char *name,
+                                        const char *text)
+{
+    struct config_diag d = {};
+    struct corral_config *c = NULL;
+    int r = config_load_string(name, text, &c, &d);
+
+    if (r != 0 || d.n != 0 || !c) {
+        fprintf(stderr, "%s:%d: expected the config to load, got %d (%s)\n", file, line, r,
+                strerror(r < 0 ? -r : 0));
+        print_diag(&d);
+        exit(1);
+    }
+    config_diag_clear(&d);
+    return c;
+}
+
+/* Load text, expect -EINVAL, *ret untouched, and return the diagnostics. */
+static struct config_diag load_fail_at(const char *file, int line, const char *text)
+{
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+    int r = config_load_string(NAME, text, &c, &d);
+
+    if (r != -EINVAL || c != untouched || d.n == 0 || d.lines[d.n] != NULL) {
+        fprintf(stderr, "%s:%d: expected -EINVAL with diagnostics, got %d, %zu lines\n", file, line,
+                r, d.n);
+        print_diag(&d);
+        exit(1);
+    }
+    return d;
+}
+
+/* Some diagnostic is "NAME:LINE: " followed by text containing substr. */
+static bool diag_has(const struct config_diag *d, unsigned line, const char *substr)
+{
+    char prefix[256];
+    size_t n = (size_t) snprintf(prefix, sizeof(prefix), "%s:%u: ", NAME, line);
+
+    for (size_t i = 0; i < d->n; i++)
+        if (strncmp(d->lines[i], prefix, n) == 0 && strstr(d->lines[i] + n, substr))
+            return true;
+    return false;
+}
+
+#define expect_error(text, line, substr) expect_error_at(__FILE__, __LINE__, text, line, substr)
+static void expect_error_at(const char *file, int fline, const char *text, unsigned line,
+                            const char *substr)
+{
+    struct config_diag d = load_fail_at(file, fline, text);
+
+    if (!diag_has(&d, line, substr)) {
+        fprintf(stderr, "%s:%d: no diagnostic at line %u containing \"%s\"\n", file, fline, line,
+                substr);
+        print_diag(&d);
+        exit(1);
+    }
+    config_diag_clear(&d);
+}
+
+/* Exactly one diagnostic, and it is this one (NAME: prepended). */
+#define expect_only(text, msg) expect_only_at(__FILE__, __LINE__, text, msg)
+static void expect_only_at(const char *file, int fline, const char *text, const char *msg)
+{
+    struct config_diag d = load_fail_at(file, fline, text);
+    char want[1024];
+
+    snprintf(want, sizeof(want), "%s:%s", NAME, msg);
+    if (d.n != 1 || strcmp(d.lines[0], want) != 0) {
+        fprintf(stderr, "%s:%d: expected exactly\n  %s\n", file, fline, want);
+        print_diag(&d);
+        exit(1);
+    }
+    config_diag_clear(&d);
+}
+
+static char *repeat(char ch, size_t n)
+{
+    char *r = malloc(n + 1);
+    ASSERT(r);
+    memset(r, ch, n);
+    r[n] = '\0';
+    return r;
+}
+
+/* A container whose command is `command`, for the splitter tests. */
+static struct corral_config *load_command(const char *command)
+{
+    _cleanup_free_ char *text = NULL;
+    ASSERT(asprintf(&text, "[container c]\nrootfs = /r\ncommand = %s\n", command) >= 0);
+    return load_ok(text);
+}
+
+/* argv equals the NULL-terminated list of words that follows. */
+#define assert_argv(argv, ...) assert_argv_at(__FILE__, __LINE__, argv, __VA_ARGS__)
+static void assert_argv_at(const char *file, int line, char *const *argv, ...)
+{
+    va_list ap;
+    size_t i = 0;
+    const char *w;
+    bool ok = true;
+
+    va_start(ap, argv);
+    while ((w = va_arg(ap, const char *))) {
+        if (ok && (!argv[i] || !streq(argv[i], w)))
+            ok = false;
+        i += ok;
+    }
+    va_end(ap);
+    if (ok && !argv[i])
+        return;
+    fprintf(stderr, "%s:%d: unexpected vector, word %zu differs:\n", file, line, i);
+    for (i = 0; argv[i]; i++)
+        fprintf(stderr, "  [%zu] '%s'\n", i, argv[i]);
+    exit(1);
+}
+
+#define check_command(command, ...)                                                                \
+    do {                                                                                           \
+        struct corral_config *_c = load_command(command);                                          \
+        assert_argv_at(__FILE__, __LINE__, _c->containers[0].argv, __VA_ARGS__, NULL);             \
+        config_free(_c);                                                                           \
+    } while (0)
+
+static void expect_command_error_at(const char *file, int line, const char *command,
+                                    const char *substr)
+{
+    _cleanup_free_ char *text = NULL;
+    ASSERT(asprintf(&text, "[container c]\nrootfs = /r\ncommand = %s\n", command) >= 0);
+    expect_error_at(file, line, text, 3, substr);
+}
+#define expect_command_error(command, substr)                                                      \
+    expect_command_error_at(__FILE__, __LINE__, command, substr)
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+    size_t i;
+
+    for (i = 0; a[i] && b[i]; i++)
+        if (!streq(a[i], b[i]))
+            return false;
+    return !a[i] && !b[i];
+}
+
+static bool config_equal(const struct corral_config *a, const struct corral_config *b)
+{
+    if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
+        !streq(a->sup.log_dir, b->sup.log_dir) ||
+        !streq(a->sup.cgroup_parent, b->sup.cgroup_parent) ||
+        a->sup.stop_timeout_ms != b->sup.stop_timeout_ms)
+        return false;
+    if (!streq(a->net.bridge, b->net.bridge) || a->net.subnet != b->net.subnet ||
+        a->net.prefix_len != b->net.prefix_len || a->net.gateway != b->net.gateway ||
+        a->net.nat != b->net.nat || a->net.icc != b->net.icc ||
+        a->net.dns_host != b->net.dns_host || a->net.n_dns_servers != b->net.n_dns_servers)
+        return false;
+    for (size_t i = 0; i < a->net.n_dns_servers; i++)
+        if (a->net.dns_servers[i] != b->net.dns_servers[i])
+            return false;
+    if (a->n_containers != b->n_containers)
+        return false;
+    for (size_t i = 0; i < a->n_containers; i++) {
+        const struct container_spec *x = &a->containers[i], *y = &b->containers[i];
+        if (!streq(x->name, y->name) || !streq(x->rootfs, y->rootfs) ||
+            !strv_equal(x->argv, y->argv) || !streq(x->hostname, y->hostname) ||
+            !strv_equal(x->env, y->env) || !streq(x->workdir, y->workdir) ||
+            x->stop_signal != y->stop_signal || x->stop_timeout_ms != y->stop_timeout_ms)
+            return false;
+    }
+    return true;
+}
+
+static char *dump(const struct corral_config *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    ASSERT(f);
+    config_dump(c, f);
+    ASSERT(fclose(f) == 0);
+    return buf;
+}
+
+/* Dump, load the dump, compare, and check the second dump is identical. */
+static void assert_round_trip(const struct corral_config *c)
+{
+    _cleanup_free_ char *text = dump(c), *again = NULL;
+    struct corral_config *d = load_ok_name(c->path, text);
+
+    if (!config_equal(c, d)) {
+        fprintf(stderr, "round-trip changed the config; dump was:\n%s", text);
+        exit(1);
+    }
+    again = dump(d);
+    ASSERT_STREQ(again, text);
+    config_free(d);
+}
+
+/* ---- defaults ---------------------------------------------------------- */
+
+static void test_empty_file_defaults(void)
+{
+    struct corral_config *c = load_ok("");
+
+    ASSERT_STREQ(c->path, NAME);
+    ASSERT_STREQ(c->sup.state_dir, "/var/lib/corral");
+    ASSERT_STREQ(c->sup.run_dir, "/run/corral");
+    ASSERT_STREQ(c->sup.log_dir, "/var/log/corral");
+    ASSERT_STREQ(c->sup.cgroup_parent, "corral");
+    ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
+    ASSERT_STREQ(c->net.bridge, "corral0");
+    ASSERT_EQ(c->net.subnet, IP(10, 88, 0, 0));
+    ASSERT_EQ(c->net.prefix_len, 24);
+    ASSERT_EQ(c->net.gateway, IP(10, 88, 0, 1));
+    ASSERT(c->net.nat);
+    ASSERT(c->net.icc);
+    ASSERT(c->net.dns_host);
+    ASSERT(c->net.dns_servers == NULL);
+    ASSERT_EQ(c->net.n_dns_servers, 0);
+    ASSERT_EQ(c->n_containers, 0);
+    config_free(c);
+}
+
+static void test_empty_sections_defaults(void)
+{
+    struct corral_config *c = load_ok("[supervisor]\n[network]\n");
+
+    ASSERT_STREQ(c->sup.state_dir, "/var/lib/corral");
+    ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
+    ASSERT_STREQ(c->net.bridge, "corral0");
+    ASSERT_EQ(c->net.gateway, IP(10, 88, 0, 1));
+    config_free(c);
+}
+
+static void test_container_defaults(void)
+{
+    struct corral_config *c = load_ok("# comment\n" MIN_CTR);
+    const struct container_spec *w;
+
+    ASSERT_EQ(c->n_containers, 1);
+    w = &c->containers[0];
+    ASSERT_STREQ(w->name, "web");
+    ASSERT_EQ(w->line, 2);
+    ASSERT_STREQ(w->rootfs, "/srv/web");
+    ASSERT_EQ(w->rootfs_line, 3);
+    assert_argv(w->argv, "/bin/true", NULL);
+    ASSERT_STREQ(w->hostname, "web");
+    assert_argv(w->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOSTNAME=web", "HOME=/root", "container=corral", NULL);
+    ASSERT_STREQ(w->workdir, "/");
+    ASSERT_EQ(w->workdir_line, 2);
+    ASSERT_EQ(w->stop_signal, SIGTERM);
+    ASSERT_EQ(w->stop_timeout_ms, 10000);
+    config_free(c);
+}
+
+/* ---- accepted values --------------------------------------------------- */
+
+static void test_supervisor_values(void)
+{
+    struct corral_config *c = load_ok("[supervisor]\n"
+                                      "state_dir = /data/state\n"
+                                      "run_dir = /tmp/run\n"
+                                      "log_dir = /data/log\n"
+                                      "cgroup_parent = machine.slice/corral-1_x\n"
+                                      "stop_timeout = 1.5s\n");
+
+    ASSERT_STREQ(c->sup.state_dir, "/data/state");
+    ASSERT_STREQ(c->sup.run_dir, "/tmp/run");
+    ASSERT_STREQ(c->sup.log_dir, "/data/log");
+    ASSERT_STREQ(c->sup.cgroup_parent, "machine.slice/corral-1_x");
+    ASSERT_EQ(c->sup.stop_timeout_ms, 1500);
+    config_free(c);
+}
+
+static void test_durations(void)
+{
+    static const struct {
+        const char *in;
+        uint64_t ms;
+    } cases[] = {
+        {"10", 10000}, {"500ms", 500}, {"2m", 120000}, {"1h", 3600000}, {"0", 0}, {"3min", 180000},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&text, "[supervisor]\nstop_timeout = %s\n", cases[i].in) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->sup.stop_timeout_ms, cases[i].ms);
+        config_free(c);
+    }
+}
+
+static void test_stop_timeout_inherited(void)
+{
+    /* [supervisor] after the containers still provides their default. */
+    struct corral_config *c = load_ok(MIN_CTR "[container api]\nrootfs = /r\ncommand = x\n"
+                                              "stop_timeout = 3s\n"
+                                              "[supervisor]\nstop_timeout = 42s\n");
+
+    ASSERT_EQ(c->containers[0].stop_timeout_ms, 42000);
+    ASSERT_EQ(c->containers[1].stop_timeout_ms, 3000);
+    ASSERT_EQ(c->sup.stop_timeout_ms, 42000);
+    config_free(c);
+}
+
+static void test_network_values(void)
+{
+    struct corral_config *c = load_ok("[network]\n"
+                                      "bridge = br-corral.1\n"
+                                      "subnet = 172.20.0.0/16\n"
+                                      "gateway = 172.20.255.254\n"
+                                      "nat = no\n"
+                                      "icc = off\n"
+                                      "dns = 1.1.1.1  9.9.9.9\t8.8.8.8\n");
+
+    ASSERT_STREQ(c->net.bridge, "br-corral.1");
+    ASSERT_EQ(c->net.subnet, IP(172, 20, 0, 0));
+    ASSERT_EQ(c->net.prefix_len, 16);
+    ASSERT_EQ(c->net.gateway, IP(172, 20, 255, 254));
+    ASSERT(!c->net.nat);
+    ASSERT(!c->net.icc);
+    ASSERT(!c->net.dns_host);
+    ASSERT_EQ(c->net.n_dns_servers, 3);
+    ASSERT_EQ(c->net.dns_servers[0], IP(1, 1, 1, 1));
+    ASSERT_EQ(c->net.dns_servers[1], IP(9, 9, 9, 9));
+    ASSERT_EQ(c->net.dns_servers[2], IP(8, 8, 8, 8));
+    config_free(c);
+}
+
+static void test_network_gateway_default(void)
+{
+    struct corral_config *c = load_ok("[network]\nsubnet = 192.168.7.0/30\ndns = host\n"
+                                      "nat = true\nicc = 1\n");
+
+    ASSERT_EQ(c->net.subnet, IP(192, 168, 7, 0));
+    ASSERT_EQ(c->net.prefix_len, 30);
+    ASSERT_EQ(c->net.gateway, IP(192, 168, 7, 1));
+    ASSERT(c->net.dns_host);
+    ASSERT(c->net.nat && c->net.icc);
+    config_free(c);
+
+    /* The prefix bounds themselves are accepted. */
+    c = load_ok("[network]\nsubnet = 10.0.0.0/8\ngateway = 10.255.255.254\n");
+    ASSERT_EQ(c->net.prefix_len, 8);
+    ASSERT_EQ(c->net.gateway, IP(10, 255, 255, 254));
+    config_free(c);
+}
+
+static void test_bridge_name_limits(void)
+{
+    struct corral_config *c = load_ok("[network]\nbridge = abcdefghijklmno\n");
+    ASSERT_STREQ(c->net.bridge, "abcdefghijklmno");
+    config_free(c);
+    c = load_ok("[network]\nbridge = ...\n");
+    ASSERT_STREQ(c->net.bridge, "...");
+    config_free(c);
+}
+
+static void test_container_values(void)
+{
+    struct corral_config *c = load_ok("[container db-1.x_y]\n"
+                                      "rootfs = /srv/db\n"
+                                      "command = [\"/usr/bin/postgres\", \"-D\", \"/data\"]\n"
+                                      "hostname = Db-1.example.com\n"
+                                      "workdir = /var//lib/db/\n"
+                                      "stop_signal = SIGINT\n"
+                                      "stop_timeout = 2m\n");
+    const struct container_spec *d = &c->containers[0];
+
+    ASSERT_STREQ(d->name, "db-1.x_y");
+    assert_argv(d->argv, "/usr/bin/postgres", "-D", "/data", NULL);
+    ASSERT_STREQ(d->hostname, "Db-1.example.com");
+    ASSERT_STREQ(d->workdir, "/var/lib/db");
+    ASSERT_EQ(d->workdir_line, 5);
+    ASSERT_EQ(d->stop_signal, SIGINT);
+    ASSERT_EQ(d->stop_timeout_ms, 120000);
+    ASSERT_STREQ(d->env[1], "HOSTNAME=Db-1.example.com");
+    config_free(c);
+}
+
+static void test_stop_signal_forms(void)
+{
+    static const struct {
+        const char *in;
+        int sig;
+    } cases[] = {
+        {"KILL", SIGKILL}, {"SIGQUIT", SIGQUIT}, {"sigusr1", SIGUSR1},
+        {"9", 9},          {"34", 34},           {"64", 64},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&text, MIN_CTR "stop_signal = %s\n", cases[i].in) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].stop_signal, cases[i].sig);
+        config_free(c);
+    }
+}
+
+static void test_multiple_containers_and_find(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR "[container b]\nrootfs = /b\ncommand = b\n"
+                                              "[container a]\nrootfs = /a\ncommand = a\n");
+
+    ASSERT_EQ(c->n_containers, 3);
+    ASSERT_STREQ(c->containers[0].name, "web");
+    ASSERT_STREQ(c->containers[1].name, "b");
+    ASSERT_STREQ(c->containers[2].name, "a");
+    ASSERT(config_find_container(c, "a") == &c->containers[2]);
+    ASSERT(config_find_container(c, "web") == &c->containers[0]);
+    ASSERT(config_find_container(c, "nope") == NULL);
+    config_free(c);
+}
+
+static void test_long_container_name(void)
+{
+    /* Longer than the 49 bytes inih keeps of a section name. */
+    _cleanup_free_ char *name = repeat('n', 63), *text = NULL;
+    struct corral_config *c;
+
+    ASSERT(asprintf(&text,
+                    "[container %s]\nrootfs = /r\ncommand = x\n"
+                    "hostname = h\n[container %.49s]\nrootfs = /r\ncommand = x\n",
+                    name, name) >= 0);
+    c = load_ok(text);
+    ASSERT_EQ(c->n_containers, 2);
+    ASSERT_STREQ(c->containers[0].name, name);
+    ASSERT_EQ(strlen(c->containers[1].name), 49);
+    config_free(c);
+}
+
+static void test_name_is_valid(void)
+{
+    _cleanup_free_ char *n63 = repeat('a', 63), *n64 = repeat('a', 64);
+
+    ASSERT(config_name_is_valid("web"));
+    ASSERT(config_name_is_valid("0"));
+    ASSERT(config_name_is_valid("a_b.c-d"));
+    ASSERT(config_name_is_valid("a-"));
+    ASSERT(config_name_is_valid(n63));
+    ASSERT(!config_name_is_valid(n64));
+    ASSERT(!config_name_is_valid(""));
+    ASSERT(!config_name_is_valid("Web"));
+    ASSERT(!config_name_is_valid("-a"));
+    ASSERT(!config_name_is_valid("_a"));
+    ASSERT(!config_name_is_valid(".a"));
+    ASSERT(!config_name_is_valid("a b"));
+    ASSERT(!config_name_is_valid("a/b"));
+    ASSERT(!config_name_is_valid("é"));
+}
+
+/* ---- INI syntax ---------------------------------------------------------- */
+
+static void test_syntax_forms(void)
+{
+    /* Colon form, both comment styles, inline " ;" comments, blank lines,
+     * CRLF, a BOM, indentation and spacing in the header. */
+    struct corral_config *c = load_ok("\xef\xbb\xbf; leading comment\r\n"
+                                      "# another\n"
+                                      "\n"
+                                      "   \t\n"
+                                      "[supervisor] ; trailing comment\n"
+                                      "stop_timeout: 5s\r\n"
+                                      "  [ container   web ]  # also a comment\n"
+                                      "\trootfs=/srv/web ; the root\n"
+                                      "    command = /bin/echo hi ;bye\n"
+                                      "env=A=b;c\n");
+    const struct container_spec *w = &c->containers[0];
+
+    ASSERT_EQ(c->sup.stop_timeout_ms, 5000);
+    ASSERT_STREQ(w->name, "web");
+    ASSERT_EQ(w->line, 7);
+    ASSERT_STREQ(w->rootfs, "/srv/web");
+    ASSERT_EQ(w->rootfs_line, 8);
+    assert_argv(w->argv, "/bin/echo", "hi", NULL);
+    ASSERT_STREQ(w->env[4], "A=b;c");
+    config_free(c);
+}
+
+static void test_indented_keys_are_not_continuations(void)
+{
+    /* inih would read the indented lines as continuations of rootfs. */
+    struct corral_config *c = load_ok("[container web]\n"
+                                      "  rootfs = /srv/web\n"
+                                      "  command = /bin/true\n"
+                                      "  workdir = /tmp\n");
+
+    ASSERT_STREQ(c->containers[0].rootfs, "/srv/web");
+    assert_argv(c->containers[0].argv, "/bin/true", NULL);
+    ASSERT_STREQ(c->containers[0].workdir, "/tmp");
+    config_free(c);
+}
+
+static void test_error_syntax(void)
+{
+    expect_only("[supervisor]\nstate_dir\n",
+                "2: syntax error: expected '[section]' or 'key = value'");
+    expect_error("[supervisor]\n= /x\n", 2, "syntax error");
+    expect_error("[supervisor\n", 1, "syntax error: expected '[section]' or 'key = value'");
+    expect_error("[supervisor] junk\n", 1, "syntax error");
+    expect_error("[super ;visor]\n", 1, "syntax error");
+    expect_error("[supervisor]\nstate_dir ;= /x\n", 2, "syntax error");
+    /* After a broken header its keys are not blamed on the previous section. */
+    expect_only("[supervisor]\nstop_timeout = 1s\n[container web\nstop_timeout = 2s\n",
+                "3: syntax error: expected '[section]' or 'key = value'");
+}
+
+static void test_error_every_syntax_error_reported(void)
+{
+    /* inih itself stops reporting after the first. */
+    struct config_diag d = load_fail_at(__FILE__, __LINE__, "a\n[supervisor]\nb\n\nc\n");
+
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 1, "syntax error"));
+    ASSERT(diag_has(&d, 3, "syntax error"));
+    ASSERT(diag_has(&d, 5, "syntax error"));
+    config_diag_clear(&d);
+}
+
+static void test_error_nul_byte(void)
+{
+    char path[] = "/tmp/test-config-nul-XXXXXX";
+    static const char text[] = "[supervisor]\nstate_dir = /a\0b\nstop_timeout = x\n";
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+    char want[128];
+    int fd = mkstemp(path);
+
+    ASSERT(fd >= 0);
+    ASSERT(write(fd, text, sizeof(text) - 1) == (ssize_t) sizeof(text) - 1);
+    close(fd);
+    ASSERT_EQ(config_load_file(path, &c, &d), -EINVAL);
+    ASSERT(c == untouched);
+    ASSERT_EQ(d.n, 2);
+    snprintf(want, sizeof(want), "%s:2: syntax error", path);
+    ASSERT(strncmp(d.lines[0], want, strlen(want)) == 0);
+    snprintf(want, sizeof(want), "%s:3: [supervisor] stop_timeout: invalid", path);
+    ASSERT(strncmp(d.lines[1], want, strlen(want)) == 0);
+    config_diag_clear(&d);
+    unlink(path);
+}
+
+static void test_error_line_too_long(void)
+{
+    _cleanup_free_ char *long_value = repeat('a', config_line_max() + 100), *text = NULL,
+                        *fits = NULL,
+                        *too_long = NULL, *hdr = NULL;
+    struct config_diag d;
+    unsigned max = 0;
+    char want[128];
+    struct corral_config *c;
+
+    ASSERT(asprintf(&text, "[supervisor]\nstate_dir = /%s\nrun_dir = 5\nstop_timeout = x\n",
+                    long_value) >= 0);
+    d = load_fail_at(__FILE__, __LINE__, text);
+    ASSERT_EQ(d.n, 2);
+    ASSERT(sscanf(d.lines[0], NAME ":2: line too long (at most %u characters)", &max) == 1);
+    snprintf(want, sizeof(want), NAME ":2: line too long (at most %u characters)", max);
+    ASSERT_STREQ(d.lines[0], want);
+    ASSERT_EQ(max, config_line_max());
+    /* The rest of the long line was consumed, not read as more lines. */
+    ASSERT(diag_has(&d, 4, "stop_timeout: invalid duration"));
+    config_diag_clear(&d);
+
+    /* Exactly at the limit is fine, one more is not. */
+    ASSERT(asprintf(&fits, "[supervisor]\nstate_dir = /%.*s\n", (int) max - 13, long_value) >= 0);
+    c = load_ok(fits);
+    ASSERT_EQ(strlen(c->sup.state_dir), max - 12);
+    config_free(c);
+    ASSERT(asprintf(&too_long, "[supervisor]\nstate_dir = /%.*s\r\n", (int) max - 12, long_value) >=
+           0);
+    expect_error(too_long, 2, "line too long");
+
+    /* A header too long to read: its keys are ignored, not misfiled. */
+    ASSERT(asprintf(&hdr, "[supervisor]\nstop_timeout = 1s\n[container %s]\nstop_timeout = 2s\n",
+                    long_value) >= 0);
+    d = load_fail_at(__FILE__, __LINE__, hdr);
+    ASSERT_EQ(d.n, 1);
+    ASSERT(diag_has(&d, 3, "line too long"));
+    config_diag_clear(&d);
+}
+
+/* Real commands are longer than inih's default 200-byte line. */
+static void test_long_command(void)
+{
+    _cleanup_free_ char *arg = NULL, *text = NULL;
+    struct corral_config *c;
+
+    if (config_line_max() < 4200) {
+        printf("# libinih without runtime options: limit %zu\n", config_line_max());
+        return;
+    }
+    arg = repeat('x', 4000);
+    ASSERT(asprintf(&text, "[container web]\nrootfs = /r\ncommand = /bin/echo %s\n", arg) >= 0);
+    c = load_ok(text);
+    ASSERT_STREQ(c->containers[0].argv[1], arg);
+    config_free(c);
+}
+
+/* ---- sections ---------------------------------------------------------------- */
+
+static void test_error_unknown_section(void)
+{
+    expect_only("[bogus]\nfoo = bar\n",
+                "1: [bogus]: unknown section (expected [supervisor], [network] or "
+                "[container NAME])");
+    expect_error("\n[]\n", 2, "[]: unknown section");
+    expect_error("[supervisor x]\n", 1, "[supervisor x]: unknown section");
+    expect_error("[Container web]\n", 1, "[Container web]: unknown section");
+}
+
+static void test_error_container_without_name(void)
+{
+    expect_only("[container]\nrootfs = /x\n",
+                "1: [container]: missing container name (expected [container NAME])");
+}
+
+static void test_error_container_two_names(void)
+{
+    expect_only("[container a b]\n",
+                "1: [container a b]: more than one container name (expected [container NAME])");
+}
+
+static void test_error_container_invalid_name(void)
+{
+    _cleanup_free_ char *n64 = repeat('a', 64), *text = NULL;
+
+    expect_error("[container Web]\nrootfs = /r\ncommand = x\n", 1,
+                 "[container Web]: invalid container name 'Web' (expected 1 to 63 characters of "
+                 "a-z, 0-9, '_', '.' or '-', starting with a letter or digit)");
+    ASSERT(asprintf(&text, "[container %s]\nrootfs = /r\ncommand = x\n", n64) >= 0);
+    expect_error(text, 1, "invalid container name");
+    /* Its keys are still checked. */
+    expect_error("[container -x]\nrootfs = /r\ncommand = x\nstop_timeout = never\n", 4,
+                 "[container -x] stop_timeout: invalid duration 'never'");
+}
+
+static void test_error_duplicate_container(void)
+{
+    struct config_diag d =
+        load_fail_at(__FILE__, __LINE__, MIN_CTR "\n" MIN_CTR "stop_signal = NOPE\n");
+
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 5, "[container web]: duplicate container 'web' (first at line 1)"));
+    /* The duplicate's keys are checked, too. */
+    ASSERT(diag_has(&d, 8, "[container web] stop_signal: invalid signal 'NOPE'"));
+    config_diag_clear(&d);
+}
+
+static void test_error_duplicate_supervisor(void)
+{
+    expect_only("[supervisor]\n\n[supervisor]\n",
+                "3: [supervisor]: duplicate section (first at line 1)");
+    expect_error("[supervisor]\nstop_timeout = 1s\n[supervisor]\nstop_timeout = bad\n", 4,
+                 "[supervisor] stop_timeout: invalid duration 'bad'");
+}
+
+static void test_error_duplicate_network(void)
+{
+    expect_only("[network]\n[network]\n", "2: [network]: duplicate section (first at line 1)");
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+static void test_error_key_outside_section(void)
+{
+    expect_only("state_dir = /x\n[supervisor]\n",
+                "1: state_dir: key outside of any section (expected [supervisor], [network] or "
+                "[container NAME] above it)");
+}
+
+static void test_error_unknown_key(void)
+{
+    expect_only(MIN_CTR "bogus = 1\n",
+                "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
+                "hostname, env, workdir, stop_signal, stop_timeout)");
+    expect_only("[supervisor]\nRun_dir = /x\n",
+                "2: [supervisor] Run_dir: unknown key (expected one of: state_dir, run_dir, "
+                "log_dir, cgroup_parent, stop_timeout)");
+    expect_only("[network]\ngw = 1.2.3.4\n",
+                "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
+                "icc, dns)");
+}
+
+static void test_error_duplicate_key(void)
+{
+    expect_only(MIN_CTR "\nrootfs = /other\n",
+                "5: [container web] rootfs: duplicate key (first at line 2)");
+    expect_only("[network]\nnat = yes\nnat = no\n",
+                "3: [network] nat: duplicate key (first at line 2)");
+}
+
+static void test_error_missing_rootfs(void)
+{
+    expect_only("\n[container web]\ncommand = x\n",
+                "2: [container web] rootfs: missing required key (expected rootfs = PATH)");
+}
+
+static void test_error_missing_command(void)
+{
+    expect_only("[container web]\nrootfs = /r\n",
+                "1: [container web] command: missing required key (expected command = PROGRAM "
+                "ARG... or a JSON array of strings)");
+}
+
+static void test_error_missing_both(void)
+{
+    struct config_diag d = load_fail_at(__FILE__, __LINE__, "[container a]\n[container b]\n");
+
+    ASSERT_EQ(d.n, 4);
+    ASSERT(diag_has(&d, 1, "[container a] rootfs: missing"));
+    ASSERT(diag_has(&d, 1, "[container a] command: missing"));
+    ASSERT(diag_has(&d, 2, "[container b] rootfs: missing"));
+    ASSERT(diag_has(&d, 2, "[container b] command: missing"));
+    config_diag_clear(&d);
+}
+
+/* ---- [supervisor] values ----------------------------------------------- */
+
+static void test_error_duration(void)
+{
+    expect_only("[supervisor]\nstop_timeout = soon\n",
+                "2: [supervisor] stop_timeout: invalid duration 'soon' (expected e.g. 10s, "
+                "500ms, 2m)");
+    expect_only(MIN_CTR "stop_timeout = -1s\n",
+                "4: [container web] stop_timeout: invalid duration '-1s' (expected e.g. 10s, "
+                "500ms, 2m)");
+    expect_error("[supervisor]\nstop_timeout =\n", 2, "invalid duration ''");
+    expect_error("[supervisor]\nstop_timeout = 10 s\n", 2, "invalid duration");
+}
+
+static void test_error_cgroup_parent(void)
+{
+    expect_only("[supervisor]\ncgroup_parent = /corral\n",
+                "2: [supervisor] cgroup_parent: invalid cgroup path '/corral': must be relative "
+                "(expected a relative path like corral or machine/corral, components of A-Z, "
+                "a-z, 0-9, '_', '.' or '-')");
+    expect_error("[supervisor]\ncgroup_parent = a/../b\n", 2, "'.' or '..' component");
+    expect_error("[supervisor]\ncgroup_parent = ..\n", 2, "'.' or '..' component");
+    expect_error("[supervisor]\ncgroup_parent = ./a\n", 2, "'.' or '..' component");
+    expect_error("[supervisor]\ncgroup_parent = a//b\n", 2, "empty component");
+    expect_error("[supervisor]\ncgroup_parent = a/\n", 2, "empty component");
+    expect_error("[supervisor]\ncgroup_parent =\n", 2, "invalid cgroup path '': empty");
+    expect_error("[supervisor]\ncgroup_parent = my corral\n", 2, "invalid character");
+}
+
+static void test_error_empty_path(void)
+{
+    expect_only("[supervisor]\nlog_dir =\n",
+                "2: [supervisor] log_dir: empty path (expected a directory, e.g. /srv/web)");
+    expect_error("[container web]\nrootfs =\ncommand = x\n", 2,
+                 "[container web] rootfs: empty path");
+}
+
+/* ---- [network] values ---------------------------------------------------- */
+
+static void test_error_bridge(void)
+{
+    expect_only("[network]\nbridge = abcdefghijklmnop\n",
+                "2: [network] bridge: invalid bridge name 'abcdefghijklmnop' (expected 1 to 15 "
+                "characters of A-Z, a-z, 0-9, '_', '.' or '-')");
+    expect_error("[network]\nbridge = .\n", 2, "invalid bridge name '.'");
+    expect_error("[network]\nbridge = ..\n", 2, "invalid bridge name '..'");
+    expect_error("[network]\nbridge =\n", 2, "invalid bridge name ''");
+    expect_error("[network]\nbridge = br 0\n", 2, "invalid bridge name 'br 0'");
+    expect_error("[network]\nbridge = br/0\n", 2, "invalid bridge name 'br/0'");
+}
+
+static void test_error_subnet_syntax(void)
+{
+    static const char *const bad[] = {
+        "10.88.0.0",     "10.88.0/24",    "10.88.0.0/",     "10.88.0.0/33",  "256.0.0.0/8",
+        "010.0.0.0/8",   "10.88.0.0/024", "10.88.0.0/24x",  "ten/8",         "",
+        "10.88.0.0 /24", "10.88.0.0/2 4", "10.88.0.0.0/24", "10.88.0.0/-24", "1.2.3.4/100",
+    };
+
+    expect_only("[network]\nsubnet = 10.88.0.0\n",
+                "2: [network] subnet: invalid subnet '10.88.0.0' (expected an IPv4 network like "
+                "10.88.0.0/24)");
+    for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+        _cleanup_free_ char *text = NULL;
+        ASSERT(asprintf(&text, "[network]\nsubnet = %s\n", bad[i]) >= 0);
+        expect_error(text, 2, "invalid subnet");
+    }
+}
+
+static void test_error_subnet_prefix(void)
+{
+    expect_only("[network]\nsubnet = 10.88.0.0/31\n",
+                "2: [network] subnet: prefix length /31 out of range (expected /8 to /30)");
+    expect_error("[network]\nsubnet = 10.0.0.0/7\n", 2, "prefix length /7 out of range");
+    expect_error("[network]\nsubnet = 0.0.0.0/0\n", 2, "prefix length /0 out of range");
+}
+
+static void test_error_subnet_host_bits(void)
+{
+    expect_only("[network]\nsubnet = 10.88.0.1/24\n",
+                "2: [network] subnet: host bits set in '10.88.0.1/24' (expected the network "
+                "address, 10.88.0.0/24)");
+    expect_error("[network]\nsubnet = 172.16.5.0/12\n", 2,
+                 "expected the network address, 172.16.0.0/12");
+}
+
+static void test_error_gateway(void)
+{
+    expect_only("[network]\ngateway = 10.88.0\n",
+                "2: [network] gateway: invalid IPv4 address '10.88.0' (expected e.g. 10.88.0.1)");
+    expect_only("[network]\ngateway = 10.89.0.1\n",
+                "2: [network] gateway: 10.89.0.1 is outside 10.88.0.0/24 (expected 10.88.0.1 "
+                "to 10.88.0.254)");
+    expect_only("[network]\nsubnet = 192.168.0.0/16\ngateway = 192.168.0.0\n",
+                "3: [network] gateway: 192.168.0.0 is the network address of 192.168.0.0/16 "
+                "(expected 192.168.0.1 to 192.168.255.254)");
+    expect_only("[network]\ngateway = 10.88.0.255\n",
+                "2: [network] gateway: 10.88.0.255 is the broadcast address of 10.88.0.0/24 "
+                "(expected 10.88.0.1 to 10.88.0.254)");
+    /* Against an invalid subnet only the subnet is reported. */
+    expect_only("[network]\nsubnet = 10.88.0.1/24\ngateway = 99.0.0.1\n",
+                "2: [network] subnet: host bits set in '10.88.0.1/24' (expected the network "
+                "address, 10.88.0.0/24)");
+}
+
+static void test_error_bool(void)
+{
+    expect_only("[network]\nnat = maybe\n",
+                "2: [network] nat: invalid boolean 'maybe' (expected yes/no, true/false, on/off "
+                "or 1/0)");
+    expect_error("[network]\nicc = 2\n", 2, "[network] icc: invalid boolean '2'");
+}
+
+static void test_error_dns(void)
+{
+    expect_only("[network]\ndns = 1.1.1.1 one.one\n",
+                "2: [network] dns: invalid DNS server 'one.one' (expected host, or IPv4 "
+                "addresses separated by spaces)");
+    expect_error("[network]\ndns = host 1.1.1.1\n", 2, "invalid DNS server 'host'");
+    expect_error("[network]\ndns = 1.1.1.1,8.8.8.8\n", 2, "invalid DNS server '1.1.1.1,8.8.8.8'");
+    expect_error("[network]\ndns = 1.1.1.1 2001:db8::1\n", 2, "invalid DNS server '2001:db8::1'");
+    expect_only("[network]\ndns =\n",
+                "2: [network] dns: empty value (expected host or a list of IPv4 addresses, e.g. "
+                "1.1.1.1 9.9.9.9)");
+}
+
+/* ---- [container] values --------------------------------------------------- */
+
+static void test_command_words(void)
+{
+    check_command("/bin/echo  a\tb   c", "/bin/echo", "a", "b", "c");
+    check_command("sh -c 'echo hi;  exit 3'", "sh", "-c", "echo hi;  exit 3");
+    check_command("echo 'a \"b\" \\n'", "echo", "a \"b\" \\n");
+    check_command("echo \"a 'b' \\\" \\\\ \\$ \\` \\n \\x\"", "echo", "a 'b' \" \\ $ ` \\n \\x");
+    check_command("echo a\\ b \\'c\\' \\\\ \\\"", "echo", "a b", "'c'", "\\", "\"");
+    check_command("echo a'b c'\"d e\"f", "echo", "ab cd ef");
+    check_command("echo $HOME * ~ | a;b && # x", "echo", "$HOME", "*", "~", "|", "a;b", "&&", "#",
+                  "x");
+    /* " ;" starts an inline comment (inih), even in a command. */
+    check_command("echo a ;b", "echo", "a");
+    check_command("{\"not\": \"json\"}", "{not:", "json}");
+    check_command("x", "x");
+}
+
+static void test_command_json(void)
+{
+    check_command("[\"/bin/sh\", \"-c\", \"echo hi; exit 3\"]", "/bin/sh", "-c", "echo hi; exit 3");
+    check_command("[\"a b\",\"\\\"q\\\"\",\"\\u00e9\\t\",\"\\\\\"]", "a b", "\"q\"", "\xc3\xa9\t",
+                  "\\");
+    check_command("[ \"x\" ]", "x");
+}
+
+static void test_error_command_empty(void)
+{
+    expect_only("[container c]\nrootfs = /r\ncommand =\n",
+                "3: [container c] command: empty command (expected a program and its arguments, "
+                "or a JSON array of strings)");
+    expect_command_error(" ;only a comment", "empty command");
+}
+
+static void test_error_command_unterminated_quote(void)
+{
+    expect_only("[container c]\nrootfs = /r\ncommand = echo 'hi\n",
+                "3: [container c] command: unterminated quote (expected a closing ')");
+    expect_command_error("echo \"hi", "unterminated quote (expected a closing \")");
+    expect_command_error("echo \"hi\\\"", "unterminated quote");
+    expect_command_error("echo \"it's", "unterminated quote (expected a closing \")");
+}
+
+static void test_error_command_trailing_backslash(void)
+{
+    expect_command_error("echo hi\\", "trailing backslash (expected a character after it)");
+}
+
+static void test_error_command_empty_argument(void)
+{
+    expect_command_error("printf '%s' ''",
+                         "empty argument ('' or \"\") (expected non-empty words)");
+    expect_command_error("\"\" x", "empty argument");
+}
+
+static void test_error_command_json(void)
+{
+    expect_only("[container c]\nrootfs = /r\ncommand = [\"a\", 1]\n",
+                "3: [container c] command: invalid JSON command: element [1] is not a string "
+                "(expected a non-empty array of non-empty strings, e.g. [\"/bin/sh\", \"-c\", "
+                "\"echo hi\"])");
+    expect_command_error("[\"a\",]", "invalid JSON: ");
+    expect_command_error("[\"a\"", "invalid JSON: ");
+    expect_command_error("[\"a\"] x", "invalid JSON: ");
+    expect_command_error("[]", "invalid JSON command: empty array");
+    expect_command_error("[\"a\", \"\"]", "invalid JSON command: element [1] is empty");
+    expect_command_error("[[\"a\"]]", "element [0] is not a string");
+    expect_command_error("[\"a\\u0000b\"]", "invalid JSON: ");
+}
+
+static void test_error_hostname(void)
+{
+    _cleanup_free_ char *h64 = repeat('h', 64), *text = NULL;
+
+    expect_only(MIN_CTR "hostname = -web\n",
+                "4: [container web] hostname: invalid hostname '-web' (expected at most 63 "
+                "characters: labels of letters, digits and '-' separated by '.', not starting "
+                "or ending with '-')");
+    expect_error(MIN_CTR "hostname = web-\n", 4, "invalid hostname 'web-'");
+    expect_error(MIN_CTR "hostname = a..b\n", 4, "invalid hostname 'a..b'");
+    expect_error(MIN_CTR "hostname = a.b.\n", 4, "invalid hostname 'a.b.'");
+    expect_error(MIN_CTR "hostname = my_host\n", 4, "invalid hostname 'my_host'");
+    expect_error(MIN_CTR "hostname =\n", 4, "invalid hostname ''");
+    ASSERT(asprintf(&text, MIN_CTR "hostname = %s\n", h64) >= 0);
+    expect_error(text, 4, "invalid hostname");
+}
+
+static void test_error_default_hostname(void)
+{
+    struct corral_config *c;
+
+    /* '_' is fine in a name but not in a hostname: the default fails. */
+    expect_only("[container my_app]\nrootfs = /r\ncommand = x\n",
+                "1: [container my_app] hostname: the container name 'my_app' is not a valid "
+                "hostname, set hostname = NAME (expected at most 63 characters: labels of "
+                "letters, digits and '-' separated by '.', not starting or ending with '-')");
+    c = load_ok("[container my_app]\nrootfs = /r\ncommand = x\nhostname = my-app\n");
+    ASSERT_STREQ(c->containers[0].hostname, "my-app");
+    ASSERT_STREQ(c->containers[0].env[1], "HOSTNAME=my-app");
+    config_free(c);
+}
+
+static void test_env_order(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR "env = FOO=1\n"
+                                              "env = PATH=/bin\n"
+                                              "env = EMPTY=\n"
+                                              "env = URL=http://x/?a=b\n"
+                                              "env = FOO=2\n"
+                                              "env = _x1=y\n"
+                                              "env = HOSTNAME=custom\n"
+                                              "env = container=other\n");
+
+    /* Defaults first; an override keeps its place; the last one wins. */
+    assert_argv(c->containers[0].env, "PATH=/bin", "HOSTNAME=custom", "HOME=/root",
+                "container=other", "FOO=2", "EMPTY=", "URL=http://x/?a=b", "_x1=y", NULL);
+    config_free(c);
+}
+
+static void test_env_is_repeatable_per_container(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR "env = A=1\n[container b]\nrootfs = /r\n"
+                                              "command = x\nenv = B=2\n");
+
+    ASSERT_EQ(strv_length(c->containers[0].env), 5);
+    ASSERT_STREQ(c->containers[0].env[4], "A=1");
+    ASSERT_EQ(strv_length(c->containers[1].env), 5);
+    ASSERT_STREQ(c->containers[1].env[4], "B=2");
+    config_free(c);
+}
+
+static void test_error_env(void)
+{
+    expect_only(MIN_CTR "env = FOO\n",
+                "4: [container web] env: invalid environment entry 'FOO' (expected KEY=VALUE)");
+    expect_only(MIN_CTR "env = 1X=y\n",
+                "4: [container web] env: invalid variable name '1X' (expected KEY=VALUE with KEY "
+                "of A-Z, a-z, 0-9 and '_', not starting with a digit)");
+    expect_error(MIN_CTR "env = A-B=c\n", 4, "invalid variable name 'A-B'");
+    expect_error(MIN_CTR "env = =x\n", 4, "invalid variable name ''");
+    expect_error(MIN_CTR "env = A B=x\n", 4, "invalid variable name 'A B'");
+    expect_error(MIN_CTR "env =\n", 4, "invalid environment entry ''");
+}
+
+static void test_error_workdir(void)
+{
+    expect_only(MIN_CTR "workdir = srv/app\n",
+                "4: [container web] workdir: relative path 'srv/app' (expected an absolute path, "
+                "e.g. /srv/app)");
+    expect_error(MIN_CTR "workdir =\n", 4, "relative path ''");
+}
+
+static void test_error_stop_signal(void)
+{
+    char want[256];
+
+    snprintf(want, sizeof(want),
+             "4: [container web] stop_signal: invalid signal 'SIGFOO' (expected a name like "
+             "SIGTERM or TERM, or a number from 1 to %d)",
+             NSIG - 1);
+    expect_only(MIN_CTR "stop_signal = SIGFOO\n", want);
+    expect_error(MIN_CTR "stop_signal = 0\n", 4, "invalid signal '0'");
+    expect_error(MIN_CTR "stop_signal = 65\n", 4, "invalid signal '65'");
+    expect_error(MIN_CTR "stop_signal =\n", 4, "invalid signal ''");
+}
+
+/* ---- all problems at once ------------------------------------------------ */
+
+static void test_error_many_in_one_run(void)
+{
+    struct config_diag d = load_fail_at(__FILE__, __LINE__,
+                                        "[container web]\n"      /* 1: rootfs missing */
+                                        "command = 'x\n"         /* 2 */
+                                        "stop_timeout = soon\n"  /* 3 */
+                                        "garbage\n"              /* 4 */
+                                        "[network]\n"            /* 5 */
+                                        "subnet = 10.0.0.0/31\n" /* 6 */
+                                        "nat = perhaps\n"        /* 7 */
+                                        "[bogus]\n"              /* 8 */
+                                        "[supervisor]\n"         /* 9 */
+                                        "stop_timeout = later\n" /* 10 */
+                                        "whatever = 1\n"         /* 11 */
+                                        "stop_timeout = 1s\n");  /* 12 */
+    static const char *const want[] = {
+        ":1: [container web] rootfs: missing required key",
+        ":2: [container web] command: unterminated quote",
+        ":3: [container web] stop_timeout: invalid duration 'soon'",
+        ":4: syntax error",
+        ":6: [network] subnet: prefix length /31",
+        ":7: [network] nat: invalid boolean 'perhaps'",
+        ":8: [bogus]: unknown section",
+        ":10: [supervisor] stop_timeout: invalid duration 'later'",
+        ":11: [supervisor] whatever: unknown key",
+        ":12: [supervisor] stop_timeout: duplicate key (first at line 10)",
+    };
+
+    if (d.n != ELEMENTSOF(want))
+        print_diag(&d);
+    ASSERT_EQ(d.n, ELEMENTSOF(want));
+    /* Sorted by line even though they were found in two passes. */
+    for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+        ASSERT(strncmp(d.lines[i], NAME, strlen(NAME)) == 0);
+        ASSERT(strncmp(d.lines[i] + strlen(NAME), want[i], strlen(want[i])) == 0);
+    }
+    ASSERT(d.lines[d.n] == NULL);
+    config_diag_clear(&d);
+    ASSERT(d.lines == NULL && d.n == 0);
+}
+
+static void test_diag_appends_and_may_be_null(void)
+{
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+
+    ASSERT_EQ(config_load_string(NAME, "x\n", &c, &d), -EINVAL);
+    ASSERT_EQ(config_load_string(NAME, "[bogus]\n", &c, &d), -EINVAL);
+    ASSERT_EQ(d.n, 2);
+    ASSERT(strstr(d.lines[0], "syntax error"));
+    ASSERT(strstr(d.lines[1], "unknown section"));
+    config_diag_clear(&d);
+    ASSERT_EQ(config_load_string(NAME, "x\n", &c, NULL), -EINVAL);
+    ASSERT(c == untouched);
+    ASSERT_EQ(config_load_string(NAME, "", &c, NULL), 0);
+    ASSERT(c != untouched && c);
+    config_free(c);
+    config_free(NULL);
+}
+
+/* ---- paths --------------------------------------------------------------- */
+
+static void test_relative_paths(void)
+{
+    struct corral_config *c = load_ok("[supervisor]\n"
+                                      "state_dir = state\n"
+                                      "run_dir = ./run//x/\n"
+                                      "log_dir = ../log\n"
+                                      "[container a]\nrootfs = rootfs/a\ncommand = x\n"
+                                      "[container b]\nrootfs = .\ncommand = x\n"
+                                      "[container c]\nrootfs = //abs///path//\ncommand = x\n"
+                                      "[container d]\nrootfs = /\ncommand = x\n"
+                                      "[container e]\nrootfs = /a/./b/.\ncommand = x\n");
+
+    ASSERT_STREQ(c->sup.state_dir, "/etc/corral/state");
+    ASSERT_STREQ(c->sup.run_dir, "/etc/corral/run/x");
+    /* ".." is kept: lexical resolution would be wrong across symlinks. */
+    ASSERT_STREQ(c->sup.log_dir, "/etc/corral/../log");
+    ASSERT_STREQ(c->containers[0].rootfs, "/etc/corral/rootfs/a");
+    ASSERT_STREQ(c->containers[1].rootfs, "/etc/corral");
+    ASSERT_STREQ(c->containers[2].rootfs, "/abs/path");
+    ASSERT_STREQ(c->containers[3].rootfs, "/");
+    ASSERT_STREQ(c->containers[4].rootfs, "/a/b");
+    config_free(c);
+
+    c = load_ok_name("/corral.ini", "[container a]\nrootfs = r\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].rootfs, "/r");
+    config_free(c);
+    c = load_ok_name("//etc//corral.ini", "[container a]\nrootfs = r/\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].rootfs, "/etc/r");
+    config_free(c);
+}
+
+static void test_relative_paths_relative_name(void)
+{
+    _cleanup_free_ char *cwd = getcwd(NULL, 0), *want_a = NULL, *want_b = NULL;
+    struct corral_config *c;
+
+    ASSERT(cwd);
+    ASSERT(asprintf(&want_a, "%s/rootfs", streq(cwd, "/") ? "" : cwd) >= 0);
+    ASSERT(asprintf(&want_b, "%s/conf/sub/rootfs", streq(cwd, "/") ? "" : cwd) >= 0);
+
+    c = load_ok_name("corral.ini", "[container a]\nrootfs = rootfs\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].rootfs, want_a);
+    ASSERT_STREQ(c->path, "corral.ini");
+    config_free(c);
+    c = load_ok_name("conf/sub/corral.ini", "[container a]\nrootfs = ./rootfs\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].rootfs, want_b);
+    config_free(c);
+    c = load_ok_name("./conf//sub/corral.ini", "[container a]\nrootfs = rootfs\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].rootfs, want_b);
+    config_free(c);
+}
+
+static void test_error_cannot_resolve_relative_path(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *cwd = getcwd(NULL, 0);
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+
+    /* Relative name, relative path, and no cwd to resolve them against. */
+    ASSERT(cwd);
+    ASSERT(mkdtemp(dir));
+    ASSERT(chdir(dir) == 0);
+    ASSERT(rmdir(dir) == 0);
+    ASSERT_EQ(config_load_string("corral.ini", "[container a]\nrootfs = r\ncommand = x\n", &c, &d),
+              -EINVAL);
+    ASSERT(chdir(cwd) == 0);
+    ASSERT(c == untouched);
+    ASSERT_EQ(d.n, 1);
+    ASSERT_STREQ(d.lines[0], "corral.ini:2: [container a] rootfs: cannot resolve relative path "
+                             "'r': No such file or directory");
+    config_diag_clear(&d);
+
+    /* Absolute paths need no cwd. */
+    strcpy(dir, "/tmp/test-config-XXXXXX");
+    ASSERT(mkdtemp(dir));
+    ASSERT(chdir(dir) == 0);
+    ASSERT(rmdir(dir) == 0);
+    ASSERT_EQ(config_load_string("corral.ini", "[container a]\nrootfs = /r\ncommand = x\n", &c, &d),
+              0);
+    ASSERT(chdir(cwd) == 0);
+    config_free(c);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static void test_load_file(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *path = NULL, *want = NULL;
+    struct corral_config *c = NULL;
+    struct config_diag d = {};
+    FILE *f;
+
+    ASSERT(mkdtemp(dir));
+    ASSERT(asprintf(&path, "%s/corral.ini", dir) >= 0);
+    ASSERT(asprintf(&want, "%s/rootfs", dir) >= 0);
+    f = fopen(path, "we");
+    ASSERT(f);
+    fputs("[container web]\nrootfs = rootfs\ncommand = /bin/true\n", f);
+    ASSERT(fclose(f) == 0);
+
+    ASSERT_EQ(config_load_file(path, &c, &d), 0);
+    ASSERT_EQ(d.n, 0);
+    ASSERT_STREQ(c->path, path);
+    ASSERT_STREQ(c->containers[0].rootfs, want);
+    config_free(c);
+    ASSERT(unlink(path) == 0);
+    ASSERT(rmdir(dir) == 0);
+}
+
+static void test_error_cannot_read(void)
+{
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+
+    ASSERT_EQ(config_load_file("/nonexistent/corral.ini", &c, &d), -ENOENT);
+    ASSERT(c == untouched);
+    ASSERT_EQ(d.n, 1);
+    ASSERT_STREQ(d.lines[0], "/nonexistent/corral.ini: cannot read: No such file or directory");
+    config_diag_clear(&d);
+
+    ASSERT_EQ(config_load_file("/tmp", &c, &d), -EISDIR);
+    ASSERT_STREQ(d.lines[0], "/tmp: cannot read: Is a directory");
+    config_diag_clear(&d);
+    ASSERT(c == untouched);
+}
+
+static void test_check_host(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *good = NULL, *file = NULL, *text = NULL;
+    struct config_diag d = {};
+    struct corral_config *c;
+    char want[512];
+    int fd;
+
+    ASSERT(mkdtemp(dir));
+    ASSERT(asprintf(&good, "%s/good", dir) >= 0);
+    ASSERT(asprintf(&file, "%s/file", dir) >= 0);
+    ASSERT(mkdir(good, 0755) == 0);
+    fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT(fd >= 0);
+    close(fd);
+
+    ASSERT(asprintf(&text,
+                    "[container ok]\ncommand = x\nrootfs = %s\n"
+                    "[container missing]\ncommand = x\nrootfs = %s/missing\n"
+                    "[container file]\ncommand = x\n\nrootfs = %s\n"
+                    "[container under-file]\nrootfs = %s/x\ncommand = x\n",
+                    good, dir, file, file) >= 0);
+    c = load_ok(text);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    ASSERT_EQ(d.n, 3);
+    snprintf(want, sizeof(want), NAME ":6: [container missing] rootfs: '%s/missing' does not exist",
+             dir);
+    ASSERT_STREQ(d.lines[0], want);
+    snprintf(want, sizeof(want), NAME ":10: [container file] rootfs: '%s' is not a directory",
+             file);
+    ASSERT_STREQ(d.lines[1], want);
+    snprintf(want, sizeof(want), NAME ":12: [container under-file] rootfs: '%s/x' does not exist",
+             file);
+    ASSERT_STREQ(d.lines[2], want);
+    config_diag_clear(&d);
+    config_free(c);
+
+    free(text);
+    text = NULL;
+    ASSERT(asprintf(&text, "[container ok]\ncommand = x\nrootfs = %s//\n", good) >= 0);
+    c = load_ok(text);
+    ASSERT_EQ(config_check_host(c, &d), 0);
+    ASSERT_EQ(d.n, 0);
+    ASSERT_EQ(config_check_host(c, NULL), 0);
+    config_free(c);
+
+    /* Any other stat() failure is reported with its reason. */
+    free(text);
+    text = NULL;
+    ASSERT(asprintf(&text, "%s/loop", dir) >= 0);
+    ASSERT(symlink(text, text) == 0);
+    free(text);
+    text = NULL;
+    ASSERT(asprintf(&text, "[container l]\ncommand = x\nrootfs = %s/loop\n", dir) >= 0);
+    c = load_ok(text);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    snprintf(want, sizeof(want),
+             NAME ":3: [container l] rootfs: cannot access '%s/loop': Too many levels of symbolic "
+                  "links",
+             dir);
+    ASSERT_EQ(d.n, 1);
+    ASSERT_STREQ(d.lines[0], want);
+    config_diag_clear(&d);
+    config_free(c);
+    free(text);
+    text = NULL;
+    ASSERT(asprintf(&text, "%s/loop", dir) >= 0);
+    ASSERT(unlink(text) == 0);
+
+    ASSERT(unlink(file) == 0);
+    ASSERT(rmdir(good) == 0);
+    ASSERT(rmdir(dir) == 0);
+}
+
+/* ---- dump ---------------------------------------------------------------- */
+
+static void test_dump_round_trip_defaults(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR);
+    _cleanup_free_ char *text = dump(c);
+
+    /* Every default is written out. */
+    ASSERT(strstr(text, "\n[supervisor]\nstate_dir = /var/lib/corral\nrun_dir = /run/corral\n"
+                        "log_dir = /var/log/corral\ncgroup_parent = corral\n"
+                        "stop_timeout = 10s\n"));
+    ASSERT(strstr(text, "\n[network]\nbridge = corral0\nsubnet = 10.88.0.0/24\n"
+                        "gateway = 10.88.0.1\nnat = yes\nicc = yes\ndns = host\n"));
+    ASSERT(strstr(text, "\n[container web]\nrootfs = /srv/web\ncommand = [\"/bin/true\"]\n"
+                        "hostname = web\n"
+                        "env = PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+                        "env = HOSTNAME=web\nenv = HOME=/root\nenv = container=corral\n"
+                        "workdir = /\nstop_signal = SIGTERM\nstop_timeout = 10s\n"));
+    assert_round_trip(c);
+    config_free(c);
+
+    c = load_ok("");
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_dump_round_trip_everything(void)
+{
+    struct corral_config *c = load_ok("[supervisor]\n"
+                                      "state_dir = state\n"
+                                      "run_dir = /run/x\n"
+                                      "log_dir = /log\n"
+                                      "cgroup_parent = a/b\n"
+                                      "stop_timeout = 1500ms\n"
+                                      "[network]\n"
+                                      "bridge = br0\n"
+                                      "subnet = 192.168.0.0/16\n"
+                                      "gateway = 192.168.3.4\n"
+                                      "nat = off\n"
+                                      "icc = false\n"
+                                      "dns = 1.1.1.1 9.9.9.9\n"
+                                      "[container web]\n"
+                                      "rootfs = ../web\n"
+                                      "command = sh -c 'echo \"hi\"; exit 3' a\\'b \\\\\n"
+                                      "hostname = www\n"
+                                      "env = FOO=bar baz\n"
+                                      "env = PATH=/bin\n"
+                                      "workdir = /srv\n"
+                                      "stop_signal = 40\n"
+                                      "stop_timeout = 1m\n"
+                                      "[container json]\n"
+                                      "rootfs = /j\n"
+                                      "command = [\"a\\u0020;b\", \"\\u00e9\", \"tab\\there\"]\n"
+                                      "stop_signal = KILL\n"
+                                      "[container raw]\n"
+                                      "rootfs = /r\n"
+                                      "command = /bin/\xff\xfe arg\n");
+    _cleanup_free_ char *text = NULL;
+
+    assert_argv(c->containers[1].argv, "a ;b", "\xc3\xa9", "tab\there", NULL);
+    text = dump(c);
+    /* " ;" would start an inline comment: it must be escaped. */
+    ASSERT(strstr(text, "command = [\"a \\u003bb\""));
+    /* Not UTF-8, so not JSON: written as shell words instead. */
+    ASSERT(strstr(text, "command = '/bin/\xff\xfe' arg\n"));
+    ASSERT(strstr(text, "stop_signal = 40\n"));
+    ASSERT(strstr(text, "stop_timeout = 1500ms\n"));
+    ASSERT(strstr(text, "dns = 1.1.1.1 9.9.9.9\n"));
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_argv_to_string(void)
+{
+    char *argv[] = {"/bin/sh", "-c", "echo hi; exit 3", "it's", "", "a=b,c:d@e%f+g", "$x", NULL};
+    char *none[] = {NULL};
+    _cleanup_free_ char *s = config_argv_to_string(argv), *e = config_argv_to_string(none);
+    _cleanup_free_ char *text = NULL;
+    struct corral_config *c;
+
+    ASSERT_STREQ(s, "/bin/sh -c 'echo hi; exit 3' 'it'\\''s' '' a=b,c:d@e%f+g '$x'");
+    ASSERT_STREQ(e, "");
+
+    /* What it prints, the splitter reads back (minus the empty word,
+     * which commands may not contain). */
+    argv[4] = "tab\there";
+    free(s);
+    s = config_argv_to_string(argv);
+    ASSERT(asprintf(&text, "[container c]\nrootfs = /r\ncommand = %s\n", s) >= 0);
+    c = load_ok(text);
+    ASSERT(strv_equal(c->containers[0].argv, argv));
+    config_free(c);
+}
+
+struct test {
+    const char *name;
+    void (*fn)(void);
+};
+
+#define T(f)                                                                                       \
+    {                                                                                              \
+#f, f                                                                                      \
+    }
+static const struct test tests[] = {
+    T(test_empty_file_defaults),
+    T(test_empty_sections_defaults),
+    T(test_container_defaults),
+    T(test_supervisor_values),
+    T(test_durations),
+    T(test_stop_timeout_inherited),
+    T(test_network_values),
+    T(test_network_gateway_default),
+    T(test_bridge_name_limits),
+    T(test_container_values),
+    T(test_stop_signal_forms),
+    T(test_multiple_containers_and_find),
+    T(test_long_container_name),
+    T(test_name_is_valid),
+    T(test_syntax_forms),
+    T(test_indented_keys_are_not_continuations),
+    T(test_error_syntax),
+    T(test_error_every_syntax_error_reported),
+    T(test_error_nul_byte),
+    T(test_error_line_too_long),
+    T(test_long_command),
+    T(test_error_unknown_section),
+    T(test_error_container_without_name),
+    T(test_error_container_two_names),
+    T(test_error_container_invalid_name),
+    T(test_error_duplicate_container),
+    T(test_error_duplicate_supervisor),
+    T(test_error_duplicate_network),
+    T(test_error_key_outside_section),
+    T(test_error_unknown_key),
+    T(test_error_duplicate_key),
+    T(test_error_missing_rootfs),
+    T(test_error_missing_command),
+    T(test_error_missing_both),
+    T(test_error_duration),
+    T(test_error_cgroup_parent),
+    T(test_error_empty_path),
+    T(test_error_bridge),
+    T(test_error_subnet_syntax),
+    T(test_error_subnet_prefix),
+    T(test_error_subnet_host_bits),
+    T(test_error_gateway),
+    T(test_error_bool),
+    T(test_error_dns),
+    T(test_command_words),
+    T(test_command_json),
+    T(test_error_command_empty),
+    T(test_error_command_unterminated_quote),
+    T(test_error_command_trailing_backslash),
+    T(test_error_command_empty_argument),
+    T(test_error_command_json),
+    T(test_error_hostname),
+    T(test_error_default_hostname),
+    T(test_env_order),
+    T(test_env_is_repeatable_per_container),
+    T(test_error_env),
+    T(test_error_workdir),
+    T(test_error_stop_signal),
+    T(test_error_many_in_one_run),
+    T(test_diag_appends_and_may_be_null),
+    T(test_relative_paths),
+    T(test_relative_paths_relative_name),
+    T(test_error_cannot_resolve_relative_path),
+    T(test_load_file),
+    T(test_error_cannot_read),
+    T(test_check_host),
+    T(test_dump_round_trip_defaults),
+    T(test_dump_round_trip_everything),
+    T(test_argv_to_string),
+};
+
+int main(void)
+{
+    printf("1..%zu\n", ELEMENTSOF(tests));
+    for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+        tests[i].fn();
+        printf("ok %zu - %s\n", i + 1, tests[i].name);
+        fflush(stdout);
+    }
+    return 0;
+}
