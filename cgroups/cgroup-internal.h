@@ -18,7 +18,7 @@ struct cg_hierarchy {
 struct cg_ops {
     const char *name;
     int (*create)(struct cg_manager *m, struct cg_handle *h);
-    int (*attach)(struct cg_handle *h, pid_t pid);
+    int (*attach)(struct cg_handle *h, pid_t pid, bool born_unified);
     int (*kill_all)(struct cg_handle *h);
     bool (*populated)(struct cg_handle *h);
     int (*destroy)(struct cg_handle *h);
@@ -53,3 +53,4 @@ bool cg_dir_populated(const char *dir);
 int cg_rmdir(const char *dir);
 /* cgroup.kill on a cgroup2 directory, with a signal loop on old kernels. */
 int cg_unified_kill(const char *dir);
+int cg_attach_pid(const char *dir, pid_t pid);

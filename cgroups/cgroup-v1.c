@@ -88,16 +88,13 @@ static int v1_create(struct cg_manager *m, struct cg_handle *h)
     return 0;
 }
 
-static int v1_attach(struct cg_handle *h, pid_t pid)
+static int v1_attach(struct cg_handle *h, pid_t pid, bool born_unified)
 {
-    char buf[32];
-
-    snprintf(buf, sizeof(buf), "%d", (int) pid);
     for (size_t i = 0; i < h->m->n_hier; i++) {
         int r;
-        if (!h->dirs[i] || (int) i == h->m->unified)
+        if (!h->dirs[i] || ((int) i == h->m->unified && born_unified))
             continue;
-        r = cg_write(h->dirs[i], "cgroup.procs", buf);
+        r = cg_attach_pid(h->dirs[i], pid);
         if (r < 0)
             return r;
     }

@@ -24,10 +24,11 @@ static int v2_create(struct cg_manager *m, struct cg_handle *h)
     return 0;
 }
 
-static int v2_attach(struct cg_handle *h, pid_t pid)
+static int v2_attach(struct cg_handle *h, pid_t pid, bool born_unified)
 {
-    /* Born in the cgroup: nothing to do. */
-    return 0;
+    if (born_unified)
+        return 0;
+    return cg_attach_pid(h->dirs[h->m->unified], pid);
 }
 
 /* cgroup.kill (5.14+) kills the whole subtree atomically, so a forking

@@ -83,6 +83,14 @@ bool cg_dir_populated(const char *dir)
     return procs[strspn(procs, " \n")] != 0;
 }
 
+int cg_attach_pid(const char *dir, pid_t pid)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%d", (int) pid);
+    return cg_write(dir, "cgroup.procs", buf);
+}
+
 int cg_rmdir(const char *dir)
 {
     if (rmdir(dir) < 0 && errno != ENOENT)
@@ -301,9 +309,9 @@ int cg_clone_fd(const struct cg_handle *h)
     return h->unified_fd;
 }
 
-int cg_attach(struct cg_handle *h, pid_t pid)
+int cg_attach(struct cg_handle *h, pid_t pid, bool born_unified)
 {
-    return h->m->ops->attach(h, pid);
+    return h->m->ops->attach(h, pid, born_unified);
 }
 
 int cg_kill_all(struct cg_handle *h)

@@ -28,8 +28,9 @@ int cg_create(struct cg_manager *m, const char *name, struct cg_handle **ret);
 /* A directory fd on the unified hierarchy for clone3(CLONE_INTO_CGROUP),
  * or -EBADF where there is none to use. Owned by the handle. */
 int cg_clone_fd(const struct cg_handle *h);
-/* Move pid into every hierarchy it was not born into. */
-int cg_attach(struct cg_handle *h, pid_t pid);
+/* Move pid into every hierarchy it was not born into; born_unified says
+ * whether clone3 already put it into cg_clone_fd()'s cgroup. */
+int cg_attach(struct cg_handle *h, pid_t pid, bool born_unified);
 /* SIGKILL every process in the container's cgroup. */
 int cg_kill_all(struct cg_handle *h);
 /* True while any process is in the cgroup. */

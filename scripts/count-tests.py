@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print 'N passed, N failed[, N skipped]' from meson's testlog.json.
+"""Print 'N passed, N failed[, N skipped]' from meson's testlog.json files.
 
 Tests speak TAP, so each subtest counts on its own ('ok', 'not ok', and
 '# SKIP' directives); a test that printed no TAP counts once, by its result.
@@ -8,41 +8,46 @@ import json
 import re
 import sys
 
-passed = failed = skipped = 0
-tap = re.compile(r"^(not ok|ok)\b(.*)$")
-with open(sys.argv[1]) as f:
-    for line in f:
-        if not line.strip():
+TAP = re.compile(r"^(not ok|ok)\b(.*)$")
+
+
+def count(test):
+    """(passed, failed, skipped) for one entry of testlog.json."""
+    p = fl = sk = 0
+    plan_skip = False
+    for out in (test.get("stdout") or "").splitlines():
+        if out.startswith("1..0") and "SKIP" in out.upper():
+            plan_skip = True
+        m = TAP.match(out)
+        if not m:
             continue
-        t = json.loads(line)
-        result = t["result"]
-        p = fl = sk = 0
-        plan_skip = False
-        for out in (t.get("stdout") or "").splitlines():
-            m = tap.match(out)
-            if out.startswith("1..0") and "SKIP" in out.upper():
-                plan_skip = True
-            if not m:
-                continue
-            if "# SKIP" in m.group(2).upper():
-                sk += 1
-            elif m.group(1) == "ok":
-                p += 1
-            else:
-                fl += 1
-        if p + fl + sk == 0:
-            if result == "SKIP" or plan_skip:
-                sk = 1
-            elif result in ("OK", "EXPECTEDFAIL"):
-                p = 1
-            else:
-                fl = 1
-        elif result in ("TIMEOUT", "ERROR") and fl == 0:
-            fl = 1
-        passed += p
-        failed += fl
-        skipped += sk
-line = f"{passed} passed, {failed} failed"
+        if "# SKIP" in m.group(2).upper():
+            sk += 1
+        elif m.group(1) == "ok":
+            p += 1
+        else:
+            fl += 1
+    result = test["result"]
+    if p + fl + sk == 0:
+        if result == "SKIP" or plan_skip:
+            return 0, 0, 1
+        if result in ("OK", "EXPECTEDFAIL"):
+            return 1, 0, 0
+        return 0, 1, 0
+    if result in ("TIMEOUT", "ERROR", "FAIL") and fl == 0:
+        fl = 1
+    return p, fl, sk
+
+
+totals = [0, 0, 0]
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                for i, n in enumerate(count(json.loads(line))):
+                    totals[i] += n
+passed, failed, skipped = totals
+summary = f"{passed} passed, {failed} failed"
 if skipped:
-    line += f", {skipped} skipped"
-print(line)
+    summary += f", {skipped} skipped"
+print(summary)

@@ -36,9 +36,17 @@ const char *ctr_state_to_string(enum ctr_state s)
     return s < _CTR_STATE_MAX ? state_names[s] : "unknown";
 }
 
-static int pidfd_signal(int pidfd, int sig)
+/* Signal a run's process. Where pidfd_send_signal is missing (valgrind,
+ * some seccomp profiles), kill(2) is just as safe: the process is our
+ * child and is only reaped through its pidfd, so its pid cannot have been
+ * reused while the run exists. */
+static int run_signal(const struct run *run, int sig)
 {
-    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    if (syscall(SYS_pidfd_send_signal, run->pidfd, sig, NULL, 0) == 0)
+        return 0;
+    if (errno != ENOSYS)
+        return negative_errno();
+    if (kill(run->pid, sig) < 0)
         return negative_errno();
     return 0;
 }
@@ -280,7 +288,7 @@ static void on_stop_timeout(uv_timer_t *t)
              (double) c->spec->stop_timeout_ms / 1000.0);
     if (c->cg)
         (void) cg_kill_all(c->cg);
-    (void) pidfd_signal(c->run->pidfd, SIGKILL);
+    (void) run_signal(c->run, SIGKILL);
 }
 
 /* A start that fails before there is a process: record why, as an exit. */
@@ -295,6 +303,8 @@ static int start_failed(struct container *c, const char *what, const char *path,
     log_error("%s: %s", c->spec->name, c->last_exit.error);
     c->restart_pending = false;
     ctr_set_state(c, CTR_EXITED);
+    /* Undo what this start made: without a process, nothing else will. */
+    cg_try_remove(c);
     return r;
 }
 
@@ -354,11 +364,11 @@ int container_start(struct container *c)
 
     run = calloc(1, sizeof(*run));
     if (!run) {
-        (void) pidfd_signal(res.pidfd, SIGKILL);
+        /* EOF on its sync socket makes the child exit before doing anything. */
+        close(res.syncfd);
         (void) waitid((idtype_t) P_PIDFD, (id_t) res.pidfd, &(siginfo_t){0}, WEXITED);
         close(res.pidfd);
         close(res.errfd);
-        close(res.syncfd);
         return start_failed(c, "spawn", NULL, -ENOMEM);
     }
     run->c = c;
@@ -375,15 +385,14 @@ int container_start(struct container *c)
     uv_poll_start(&run->err_poll, UV_READABLE, on_err_readable);
     c->run = run;
 
-    r = cg_attach(c->cg, res.pid);
+    r = cg_attach(c->cg, res.pid, res.in_cgroup);
     if (r < 0) {
-        /* Not released: it dies waiting, and the exit path cleans up. */
+        /* Never released: EOF on the sync socket makes the child exit, and
+         * the exit path reports this error and cleans up. */
         run->have_error = true;
-        run->error = (struct spawn_error){.step = STEP_SYNC, .err = -r};
+        run->error = (struct spawn_error){.step = STEP_CGROUP, .err = -r};
         snprintf(run->error.path, sizeof(run->error.path), "%s", cg_path(c->cg));
-        log_error("%s: Failed to attach to cgroup '%s': %s", s->name, cg_path(c->cg),
-                  strerror(-r));
-        (void) pidfd_signal(res.pidfd, SIGKILL);
+        log_spawn_error(run);
         close(res.syncfd);
     } else {
         (void) runtime_release(&res);
@@ -408,11 +417,11 @@ int container_stop(struct container *c)
     c->stop_requested = true;
     if (c->state == CTR_STARTING && !c->run->exec_ok) {
         /* Nothing of the user's runs yet: no grace period to give. */
-        (void) pidfd_signal(c->run->pidfd, SIGKILL);
+        (void) run_signal(c->run, SIGKILL);
     } else {
-        int r = pidfd_signal(c->run->pidfd, c->spec->stop_signal);
+        int r = run_signal(c->run, c->spec->stop_signal);
         if (r < 0 && r != -ESRCH)
-            log_warn("%s: Failed to send %s: %s, killing", c->spec->name,
+            log_warn("%s: Failed to send %s: %s, killing after stop_timeout", c->spec->name,
                      signal_to_string(c->spec->stop_signal), strerror(-r));
         uv_timer_start(&c->stop_timer, on_stop_timeout, c->spec->stop_timeout_ms, 0);
     }

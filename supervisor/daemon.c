@@ -86,7 +86,8 @@ void daemon_changed(struct daemon *d, struct container *c)
 
     if (d->finished)
         return;
-    if (!d->shutting_down && d->opts.exit_when_done && all_down(d)) {
+    /* Before start-up is over, containers not started yet look down. */
+    if (d->started && !d->shutting_down && d->opts.exit_when_done && all_down(d)) {
         for (size_t i = 0; i < d->n_ctrs; i++)
             if (container_failed(d->ctrs[i]))
                 d->exit_status = 1;
@@ -297,7 +298,10 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
              d.n_ctrs, d.socket_path);
     for (size_t i = 0; i < d.n_ctrs && !d.shutting_down; i++)
         (void) container_start(d.ctrs[i]);
-    if (d.n_ctrs == 0 && d.opts.exit_when_done)
+    d.started = true;
+    if (d.opts.exit_when_done && d.n_ctrs > 0)
+        daemon_changed(&d, d.ctrs[0]); /* every start may have failed already */
+    else if (d.opts.exit_when_done)
         daemon_shutdown(&d, "no containers");
 
     uv_run(&d.loop, UV_RUN_DEFAULT);

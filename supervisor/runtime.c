@@ -26,6 +26,7 @@
 static const char *const step_names[_STEP_MAX] = {
     [STEP_NONE] = "spawn",
     [STEP_SYNC] = "wait for supervisor",
+    [STEP_CGROUP] = "attach to cgroup",
     [STEP_STDIO] = "set up stdio",
     [STEP_CGROUPNS] = "unshare cgroup namespace",
     [STEP_MOUNT_PRIVATE] = "make mounts private",
@@ -193,8 +194,8 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
      * namespace's root is the container's own cgroup on v1 hosts too. */
     CHECK(unshare(CLONE_NEWCGROUP), STEP_CGROUPNS, NULL);
 
-    CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
-    CHECK(mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
+    CHECK(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
+    CHECK(mount(p->rootfs, p->rootfs, "none", MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
     CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
     /* pivot_root(".", ".") stacks the old root on top of the new one; the
      * lazy unmount then drops it without needing a directory for it. */
@@ -262,6 +263,13 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     }
 
     pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid < 0 && errno == ENOSYS) {
+        /* No clone3 (valgrind, old kernels, seccomp profiles that hide it):
+         * clone(2) has CLONE_PIDFD too, but no CLONE_INTO_CGROUP, so the
+         * caller attaches the child to its cgroup before releasing it. */
+        args.flags &= ~(uint64_t) CLONE_INTO_CGROUP;
+        pid = syscall(SYS_clone, (unsigned long) args.flags | SIGCHLD, NULL, &pidfd, NULL, 0UL);
+    }
     if (pid < 0)
         return negative_errno();
     if (pid == 0) {
@@ -271,6 +279,7 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     }
 
     ret->pid = (pid_t) pid;
+    ret->in_cgroup = (args.flags & CLONE_INTO_CGROUP) != 0;
     ret->pidfd = pidfd;
     ret->errfd = TAKE_FD(err_read);
     ret->syncfd = TAKE_FD(sync_parent);

@@ -4,12 +4,14 @@
  * the parent (struct spawn_plan); the child only makes syscalls. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 enum spawn_step {
     STEP_NONE,
     STEP_SYNC,
+    STEP_CGROUP, /* parent side: attaching the child to its cgroups */
     STEP_STDIO,
     STEP_CGROUPNS,
     STEP_MOUNT_PRIVATE,
@@ -54,6 +56,7 @@ struct spawn_result {
     int pidfd;  /* readable when the process exits */
     int errfd;  /* read end of the error pipe: EOF means execve succeeded */
     int syncfd; /* write one byte to let the child go on */
+    bool in_cgroup; /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
 };
 
 /* Clone the child; it waits for runtime_release() before doing anything. */

@@ -56,6 +56,21 @@ def cgroup_mounts():
     return out
 
 
+def pids_hierarchy():
+    """Where a pids limit can be set: the v1 pids mount, else cgroup2."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [(l.split(" - ")[0].split()[4], l.split(" - ")[1].split()) for l in f]
+    for mnt, post in mounts:
+        if post[0] == "cgroup" and "pids" in post[2].split(","):
+            return mnt
+    for mnt, post in mounts:
+        if post[0] == "cgroup2":
+            with open(os.path.join(mnt, "cgroup.controllers")) as f:
+                if "pids" in f.read().split():
+                    return mnt
+    return None
+
+
 class Env:
     def __init__(self, name):
         self.name = name
@@ -108,9 +123,16 @@ class Env:
         return self.config
 
     # -- the supervisor -------------------------------------------------
-    def up(self, *args, wait=True):
+    def up(self, *args, wait=True, cgroup=None):
+        """Start the supervisor; with cgroup, it runs inside that cgroup."""
         self.log_fh = open(self.sup_log, "ab")
-        self.proc = subprocess.Popen(["unshare", "-n", CORRAL, "up", "-f", self.config, *args],
+        # CORRAL_WRAPPER runs the supervisor under a checker (valgrind).
+        wrapper = os.environ.get("CORRAL_WRAPPER", "").split()
+        cmd = ["unshare", "-n", *wrapper, CORRAL, "up", "-f", self.config, *args]
+        if cgroup:
+            # sh moves itself, then execs: the supervisor is its only task.
+            cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, *cmd]
+        self.proc = subprocess.Popen(cmd,
                                      stdout=self.log_fh, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         if wait:

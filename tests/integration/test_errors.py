@@ -58,5 +58,35 @@ def test_missing_rootfs_refused_up_front(env: Env):
     env.check_clean()
 
 
+def test_failed_clone_leaves_nothing(env: Env):
+    """A start that fails before there is a process (here clone, refused by
+    a pids limit of 1 on the supervisor) is reported, removes the cgroup it
+    made, and does not keep the supervisor from finishing."""
+    from harness import pids_hierarchy
+    root = pids_hierarchy()
+    if not root:
+        print("# SKIP no pids controller")
+        return
+    cg = os.path.join(root, env.cgroup_parent + "-sup")
+    os.mkdir(cg)
+    try:
+        with open(os.path.join(cg, "pids.max"), "w") as f:
+            f.write("1")
+        env.write_config([("a", {"command": "payload exit 0"}),
+                          ("b", {"command": "payload exit 0"})])
+        env.up("--exit-when-done", wait=False, cgroup=cg)
+        check(env.wait_exit(timeout=20) == 1, "exit status with failed starts")
+        log = env.supervisor_log()
+        check("a: clone: Resource temporarily unavailable" in log, log)
+        check("b: stopped -> exited (error: clone: Resource temporarily unavailable)" in log, log)
+    finally:
+        if env.proc and env.proc.poll() is None:
+            env.proc.kill()
+            env.proc.wait()
+        os.rmdir(cg)
+    env.check_clean()
+
+
 if __name__ == "__main__":
-    run([test_spawn_errors, test_missing_rootfs_refused_up_front])
+    run([test_spawn_errors, test_missing_rootfs_refused_up_front,
+         test_failed_clone_leaves_nothing])

@@ -41,6 +41,9 @@ def test_stop_start_restart(env: Env):
     env.up()
     first = env.wait_status("svc", "running")
     other = env.wait_status("other", "running")
+    # PID 1 drops signals it has no handler for: wait until the payload
+    # has installed its SIGTERM handler (it does so before printing).
+    env.wait_log("svc", "pid 1")
 
     r = env.corral("stop", "svc")
     check("svc: stopped" in r.stdout, r.stdout)
