@@ -56,6 +56,28 @@ def cgroup_mounts():
     return out
 
 
+def connectable(path):
+    """A socket file can be stale: only a live listener counts."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def proc_start_time(pid):
+    """Field 22 of /proc/PID/stat, or None if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
 def pids_hierarchy():
     """Where a pids limit can be set: the v1 pids mount, else cgroup2."""
     with open("/proc/self/mountinfo") as f:
@@ -137,7 +159,7 @@ class Env:
                                      stdin=subprocess.DEVNULL)
         if wait:
             sock = os.path.join(self.run_dir, "corral.sock")
-            wait_for(lambda: os.path.exists(sock) or self.proc.poll() is not None,
+            wait_for(lambda: connectable(sock) or self.proc.poll() is not None,
                      what="the control socket")
             if self.proc.poll() is not None:
                 raise TestFailure(f"corral up exited with {self.proc.returncode}:\n"
@@ -165,7 +187,7 @@ class Env:
         ctrs = {c["name"]: c for c in out["containers"]}
         for c in ctrs.values():
             if c["pid"]:
-                self.pids_seen.add(c["pid"])
+                self.pids_seen.add((c["pid"], proc_start_time(c["pid"])))
         return ctrs
 
     def wait_status(self, name, status, timeout=10):
@@ -204,14 +226,11 @@ class Env:
             p = os.path.join(mnt, self.cgroup_parent)
             if os.path.exists(p):
                 found.append(f"cgroup {p}")
-        for pid in sorted(self.pids_seen):
-            if os.path.exists(f"/proc/{pid}"):
-                try:
-                    with open(f"/proc/{pid}/cgroup") as f:
-                        if self.cgroup_parent in f.read():
-                            found.append(f"process {pid}")
-                except OSError:
-                    pass
+        # Every container process the test saw must be gone, even one that
+        # left its cgroup; the start time tells a reused pid apart.
+        for pid, start in self.pids_seen:
+            if start is not None and proc_start_time(pid) == start:
+                found.append(f"process {pid} (seen by ps)")
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
@@ -271,6 +290,12 @@ def run(tests):
     if os.geteuid() != 0:
         print("1..0 # SKIP these tests need root")
         sys.exit(0)
+
+    # meson's timeout (and a person's kill) sends SIGTERM: unwind through
+    # the finally below so the test still removes what it made.
+    def interrupted(signo, frame):
+        raise KeyboardInterrupt(f"signal {signo}")
+    signal.signal(signal.SIGTERM, interrupted)
     print(f"1..{len(tests)}")
     for i, t in enumerate(tests, 1):
         env = Env(t.__name__.removeprefix("test_").replace("_", "-")[:24])
@@ -279,9 +304,10 @@ def run(tests):
             print(f"ok {i} - {t.__name__}")
         except Exception as e:
             failed += 1
-            print(f"not ok {i} - {t.__name__}: {e}")
-            traceback.print_exc(file=sys.stdout)
-            print("--- supervisor log ---\n" + env.supervisor_log())
+            print(f"not ok {i} - {t.__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            # Details as TAP diagnostics, so the output stays valid TAP.
+            detail = traceback.format_exc() + "--- supervisor log ---\n" + env.supervisor_log()
+            print("\n".join("# " + line for line in detail.splitlines()))
         finally:
             env.cleanup()
     sys.exit(1 if failed else 0)

@@ -5,7 +5,7 @@ import json
 import os
 import signal
 import time
-from harness import Env, check, run
+from harness import Env, check, run, wait_for
 
 
 def test_exit_status(env: Env):
@@ -140,7 +140,34 @@ def test_second_supervisor_refused(env: Env):
     env.check_clean()
 
 
+def test_supervisor_killed(env: Env):
+    """kill -9 of the supervisor takes its containers with it (no orphans),
+    and the next `corral up` sweeps what the dead one left and runs."""
+    from harness import proc_start_time
+    env.write_config([("a", {"command": "payload children 2 wait"}),
+                      ("b", {"command": "payload wait"})])
+    env.up()
+    for n in ("a", "b"):
+        env.wait_status(n, "running")
+    env.wait_log("a", "children 2")
+    seen = list(env.pids_seen)
+    env.proc.kill()
+    env.proc.wait()
+    wait_for(lambda: all(proc_start_time(p) != st for p, st in seen), 10,
+             what="the containers to die with their supervisor")
+    wait_for(lambda: not any(f"process" in x for x in env.leftovers()), 10,
+             what="every process of the containers to be gone")
+    # its cgroups and runtime files are still there; a new supervisor copes
+    env.up()
+    for n in ("a", "b"):
+        env.wait_status(n, "running")
+    check("stale cgroup(s)" in env.supervisor_log(), env.supervisor_log())
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
 if __name__ == "__main__":
     run([test_exit_status, test_stop_start_restart, test_stop_timeout_escalates,
          test_sigterm_shutdown, test_down_while_starting_and_exit_when_done,
-         test_second_supervisor_refused])
+         test_second_supervisor_refused, test_supervisor_killed])
