@@ -9,7 +9,10 @@ struct list_head {
     struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) {&(name), &(name)}
+#define LIST_HEAD_INIT(name)                                                                       \
+    {                                                                                              \
+        &(name), &(name)                                                                           \
+    }
 
 static inline void list_init(struct list_head *h)
 {
@@ -40,5 +43,5 @@ static inline void list_del(struct list_head *n)
 
 /* Safe against removal of the current entry. */
 #define LIST_FOREACH(pos, tmp, head)                                                               \
-    for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);                                \
+    for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);                               \
          (pos) = (tmp), (tmp) = (pos)->next)

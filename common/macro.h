@@ -11,7 +11,7 @@
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 #ifndef container_of
-#define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *) ((char *) (ptr) -offsetof(type, member)))
 #endif
 
 #define _unused_ __attribute__((unused))

@@ -76,16 +76,9 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms)
 int parse_size(const char *s, uint64_t *ret_bytes)
 {
     static const struct unit units[] = {
-        {"", 1},
-        {"b", 1},
-        {"k", 1ULL << 10},
-        {"kb", 1ULL << 10},
-        {"m", 1ULL << 20},
-        {"mb", 1ULL << 20},
-        {"g", 1ULL << 30},
-        {"gb", 1ULL << 30},
-        {"t", 1ULL << 40},
-        {"tb", 1ULL << 40},
+        {"", 1},           {"b", 1},           {"k", 1ULL << 10}, {"kb", 1ULL << 10},
+        {"m", 1ULL << 20}, {"mb", 1ULL << 20}, {"g", 1ULL << 30}, {"gb", 1ULL << 30},
+        {"t", 1ULL << 40}, {"tb", 1ULL << 40},
     };
     return parse_scaled(s, units, ELEMENTSOF(units), ret_bytes);
 }
@@ -109,13 +102,13 @@ int parse_bool(const char *s, bool *ret)
 }
 
 static const char *const signal_names[] = {
-    [SIGHUP] = "HUP",   [SIGINT] = "INT",       [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",
-    [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",     [SIGBUS] = "BUS",     [SIGFPE] = "FPE",
-    [SIGKILL] = "KILL", [SIGUSR1] = "USR1",     [SIGSEGV] = "SEGV",   [SIGUSR2] = "USR2",
-    [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",     [SIGTERM] = "TERM",   [SIGSTKFLT] = "STKFLT",
-    [SIGCHLD] = "CHLD", [SIGCONT] = "CONT",     [SIGSTOP] = "STOP",   [SIGTSTP] = "TSTP",
-    [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",     [SIGURG] = "URG",     [SIGXCPU] = "XCPU",
-    [SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",   [SIGWINCH] = "WINCH",
+    [SIGHUP] = "HUP",   [SIGINT] = "INT",       [SIGQUIT] = "QUIT", [SIGILL] = "ILL",
+    [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",     [SIGBUS] = "BUS",   [SIGFPE] = "FPE",
+    [SIGKILL] = "KILL", [SIGUSR1] = "USR1",     [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+    [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",     [SIGTERM] = "TERM", [SIGSTKFLT] = "STKFLT",
+    [SIGCHLD] = "CHLD", [SIGCONT] = "CONT",     [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
+    [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",     [SIGURG] = "URG",   [SIGXCPU] = "XCPU",
+    [SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
     [SIGIO] = "IO",     [SIGPWR] = "PWR",       [SIGSYS] = "SYS",
 };
 
@@ -137,10 +130,10 @@ const char *signal_to_string(int sig)
 {
     static const char *const full[] = {
 #define S(x) [SIG##x] = "SIG" #x
-        S(HUP),  S(INT),  S(QUIT), S(ILL),  S(TRAP),   S(ABRT), S(BUS),    S(FPE),
-        S(KILL), S(USR1), S(SEGV), S(USR2), S(PIPE),   S(ALRM), S(TERM),   S(STKFLT),
-        S(CHLD), S(CONT), S(STOP), S(TSTP), S(TTIN),   S(TTOU), S(URG),    S(XCPU),
-        S(XFSZ), S(VTALRM), S(PROF), S(WINCH), S(IO), S(PWR),  S(SYS),
+        S(HUP),  S(INT),    S(QUIT), S(ILL),   S(TRAP), S(ABRT), S(BUS),  S(FPE),
+        S(KILL), S(USR1),   S(SEGV), S(USR2),  S(PIPE), S(ALRM), S(TERM), S(STKFLT),
+        S(CHLD), S(CONT),   S(STOP), S(TSTP),  S(TTIN), S(TTOU), S(URG),  S(XCPU),
+        S(XFSZ), S(VTALRM), S(PROF), S(WINCH), S(IO),   S(PWR),  S(SYS),
 #undef S
     };
     if (sig > 0 && (size_t) sig < ELEMENTSOF(full) && full[sig])

@@ -23,33 +23,33 @@ struct supervisor_spec {
 };
 
 struct network_spec {
-    char *bridge;           /* default corral0, <= 15 bytes */
-    uint32_t subnet;        /* host byte order, default 10.88.0.0 */
-    unsigned prefix_len;    /* default 24 */
-    uint32_t gateway;       /* host byte order, default first host */
-    bool nat;               /* default yes */
-    bool icc;               /* default yes */
-    bool dns_host;          /* dns = host (default) */
-    uint32_t *dns_servers;  /* dns = ADDR ..., host byte order */
+    char *bridge;          /* default corral0, <= 15 bytes */
+    uint32_t subnet;       /* host byte order, default 10.88.0.0 */
+    unsigned prefix_len;   /* default 24 */
+    uint32_t gateway;      /* host byte order, default first host */
+    bool nat;              /* default yes */
+    bool icc;              /* default yes */
+    bool dns_host;         /* dns = host (default) */
+    uint32_t *dns_servers; /* dns = ADDR ..., host byte order */
     size_t n_dns_servers;
 };
 
 struct container_spec {
     char *name;
-    unsigned line;          /* line of the [container NAME] header */
-    char *rootfs;           /* absolute; relative paths resolved against the INI's dir */
+    unsigned line; /* line of the [container NAME] header */
+    char *rootfs;  /* absolute; relative paths resolved against the INI's dir */
     unsigned rootfs_line;
-    char **argv;            /* NULL-terminated, at least one element */
-    char *hostname;         /* default: the name */
-    char **env;             /* NULL-terminated KEY=VALUE, defaults first, user's last wins */
-    char *workdir;          /* default "/" */
+    char **argv;    /* NULL-terminated, at least one element */
+    char *hostname; /* default: the name */
+    char **env;     /* NULL-terminated KEY=VALUE, defaults first, user's last wins */
+    char *workdir;  /* default "/" */
     unsigned workdir_line;
-    int stop_signal;        /* default SIGTERM */
+    int stop_signal; /* default SIGTERM */
     uint64_t stop_timeout_ms;
 };
 
 struct corral_config {
-    char *path;             /* the file as given */
+    char *path; /* the file as given */
     struct supervisor_spec sup;
     struct network_spec net;
     struct container_spec *containers;
@@ -58,7 +58,7 @@ struct corral_config {
 
 /* Problems found, each one line "FILE:LINE: [section] key: problem". */
 struct config_diag {
-    char **lines;           /* NULL-terminated */
+    char **lines; /* NULL-terminated */
     size_t n;
 };
 
@@ -82,8 +82,7 @@ static inline void config_freep(struct corral_config **c)
 }
 void config_diag_clear(struct config_diag *diag);
 
-const struct container_spec *config_find_container(const struct corral_config *c,
-                                                   const char *name);
+const struct container_spec *config_find_container(const struct corral_config *c, const char *name);
 /* Print the effective configuration (every default filled in) as INI. */
 void config_dump(const struct corral_config *c, FILE *f);
 /* Join argv for display, quoting words that need it. Caller frees. */

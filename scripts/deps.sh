@@ -9,7 +9,7 @@ build=(meson ninja-build pkg-config gcc libc6-dev
 runtime=(busybox-static util-linux iproute2 procps python3)
 # Tests and benchmarks: crun for the side-by-side numbers, valgrind for
 # the leak runs, nftables to inspect rules from the outside.
-testing=(crun valgrind nftables)
+testing=(crun valgrind nftables clang-format)
 
 want=("${build[@]}" "${runtime[@]}")
 [ "${1:-}" = "--test" ] && want+=("${testing[@]}")

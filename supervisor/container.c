@@ -27,7 +27,7 @@
 #define CG_RETRY_MAX 250
 
 static const char *const state_names[_CTR_STATE_MAX] = {
-    [CTR_STOPPED] = "stopped", [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
+    [CTR_STOPPED] = "stopped",   [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
     [CTR_STOPPING] = "stopping", [CTR_EXITED] = "exited",
 };
 
@@ -130,8 +130,8 @@ static void cg_try_remove(struct container *c)
         return;
     }
     if (r < 0)
-        log_warn("%s: Failed to remove cgroup '%s': %s, ignoring", c->spec->name,
-                 cg_path(c->cg), strerror(-r));
+        log_warn("%s: Failed to remove cgroup '%s': %s, ignoring", c->spec->name, cg_path(c->cg),
+                 strerror(-r));
     cg_handle_free(c->cg);
     c->cg = NULL;
     c->cg_tries = 0;
@@ -167,8 +167,7 @@ static void format_spawn_error(const struct run *run, char *buf, size_t len)
     const struct spawn_error *e = &run->error;
 
     if (e->path[0])
-        snprintf(buf, len, "%s '%s': %s", spawn_step_to_string(e->step), e->path,
-                 strerror(e->err));
+        snprintf(buf, len, "%s '%s': %s", spawn_step_to_string(e->step), e->path, strerror(e->err));
     else
         snprintf(buf, len, "%s: %s", spawn_step_to_string(e->step), strerror(e->err));
 }
@@ -512,10 +511,9 @@ json_t *container_to_json(const struct container *c)
         json_decref(exit);
         return NULL;
     }
-    json_object_set_new(o, "uptime_ms",
-                        json_integer(c->run ? (json_int_t) (now_monotonic_ms() -
-                                                            c->started_mono_ms)
-                                            : 0));
+    json_object_set_new(
+        o, "uptime_ms",
+        json_integer(c->run ? (json_int_t) (now_monotonic_ms() - c->started_mono_ms) : 0));
     json_object_set_new(o, "last_exit", exit ? exit : json_null());
     json_object_set_new(o, "cgroup", c->cg ? json_string(cg_path(c->cg)) : json_null());
     return o;

@@ -56,19 +56,19 @@ struct container {
     struct daemon *d;
     const struct container_spec *spec;
     enum ctr_state state;
-    struct run *run;           /* NULL when no process is alive */
-    struct cg_handle *cg;      /* NULL once removed */
-    uv_timer_t stop_timer;     /* stop_timeout, then SIGKILL */
-    uv_timer_t cg_timer;       /* retry removing a lingering cgroup */
+    struct run *run;       /* NULL when no process is alive */
+    struct cg_handle *cg;  /* NULL once removed */
+    uv_timer_t stop_timer; /* stop_timeout, then SIGKILL */
+    uv_timer_t cg_timer;   /* retry removing a lingering cgroup */
     unsigned cg_tries;
     int open_timers;
-    uint64_t started_at_ms;    /* realtime, of the current/last run */
+    uint64_t started_at_ms; /* realtime, of the current/last run */
     uint64_t started_mono_ms;
     unsigned starts;
-    bool stop_requested;       /* the coming exit is one corral asked for */
-    bool restart_pending;      /* start again once stopped */
+    bool stop_requested;  /* the coming exit is one corral asked for */
+    bool restart_pending; /* start again once stopped */
     struct exit_status last_exit;
-    char *path_env;            /* the container's PATH, for argv[0] lookup */
+    char *path_env; /* the container's PATH, for argv[0] lookup */
 };
 
 int container_new(struct daemon *d, const struct container_spec *spec, struct container **ret);

@@ -29,9 +29,9 @@ struct client {
     uv_pipe_t pipe;
     char *buf;
     size_t len;
-    bool busy;    /* a request is being answered: stop reading meanwhile */
+    bool busy; /* a request is being answered: stop reading meanwhile */
     bool closing;
-    bool reject;  /* not root: answer once, then close */
+    bool reject;     /* not root: answer once, then close */
     bool in_process; /* process_buffer() is on the stack */
 };
 
@@ -59,8 +59,7 @@ static void on_client_closed(uv_handle_t *h)
     struct waiter *w;
     struct list_head *pos, *tmp;
 
-    LIST_FOREACH(pos, tmp, &cl->d->waiters)
-    {
+    LIST_FOREACH(pos, tmp, &cl->d->waiters) {
         w = list_entry(pos, struct waiter, link);
         if (w->client == cl)
             w->client = NULL;
@@ -227,9 +226,9 @@ static void waiter_check(struct waiter *w)
         o = json_pack("{s:s, s:b, s:s}", "name", c->spec->name, "ok", g > 0, "status", status);
         if (g < 0) {
             all_ok = false;
-            json_object_set_new(o, "error",
-                                json_string(c->last_exit.kind == EXIT_ERROR ? c->last_exit.error
-                                                                            : status));
+            json_object_set_new(
+                o, "error",
+                json_string(c->last_exit.kind == EXIT_ERROR ? c->last_exit.error : status));
         }
         json_array_append_new(results, o);
     }
@@ -242,7 +241,7 @@ void control_notify(struct daemon *d)
     struct list_head *pos, *tmp;
 
     LIST_FOREACH(pos, tmp, &d->waiters)
-    waiter_check(list_entry(pos, struct waiter, link));
+        waiter_check(list_entry(pos, struct waiter, link));
 }
 
 static json_t *do_ps(struct daemon *d)
@@ -446,8 +445,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         uv_read_stop(s);
         cl->busy = true;
         cl->reject = true;
-        reply(cl, error_reply("bad_request", "request longer than %d bytes",
-                              CONTROL_MAX_REQUEST));
+        reply(cl, error_reply("bad_request", "request longer than %d bytes", CONTROL_MAX_REQUEST));
         return;
     }
     if (nread < 0) {
@@ -522,12 +520,11 @@ void control_close(struct daemon *d)
     }
     /* Answer what is done (a "down" is, by now) before failing the rest. */
     control_notify(d);
-    LIST_FOREACH(pos, tmp, &d->waiters)
-    {
+    LIST_FOREACH(pos, tmp, &d->waiters) {
         struct waiter *w = list_entry(pos, struct waiter, link);
         reply(w->client, error_reply("shutting_down", "the supervisor went down"));
         waiter_free(w);
     }
     LIST_FOREACH(pos, tmp, &d->clients)
-    client_finish(list_entry(pos, struct client, link));
+        client_finish(list_entry(pos, struct client, link));
 }

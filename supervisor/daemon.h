@@ -31,7 +31,7 @@ struct daemon {
     char *socket_path;
     char *ctr_state_dir; /* run_dir/containers */
     int lock_fd;
-    bool started;       /* the start-up loop is over */
+    bool started; /* the start-up loop is over */
     bool shutting_down;
     bool finished;
     int exit_status;

@@ -169,8 +169,8 @@ static void print_ps(json_t *reply)
     }
     if (ws > 40)
         ws = 40;
-    printf("%-*s  %-*s  %7s  %8s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID",
-           "UPTIME", "STARTS", "LAST EXIT");
+    printf("%-*s  %-*s  %7s  %8s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID", "UPTIME",
+           "STARTS", "LAST EXIT");
     json_array_foreach(arr, i, c)
     {
         json_t *e = json_object_get(c, "last_exit");
@@ -180,8 +180,8 @@ static void print_ps(json_t *reply)
 
         if (pid > 0) {
             snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
-            format_duration((uint64_t) json_integer_value(json_object_get(c, "uptime_ms")),
-                            uptime, sizeof(uptime));
+            format_duration((uint64_t) json_integer_value(json_object_get(c, "uptime_ms")), uptime,
+                            sizeof(uptime));
         }
         if (kind && streq(kind, "code"))
             snprintf(last, sizeof(last), "code %d",

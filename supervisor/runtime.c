@@ -84,14 +84,14 @@ static const struct {
     const char *path;
     unsigned major, minor;
 } dev_nodes[] = {
-    {"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
-    {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 static const struct {
     const char *target, *path;
 } dev_links[] = {
-    {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
     {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     {"pts/ptmx", "/dev/ptmx"},
 };
@@ -115,8 +115,7 @@ static void setup_dev(int errfd)
     for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
         CHECK(symlink(dev_links[i].target, dev_links[i].path), STEP_DEV, dev_links[i].path);
     CHECK(mkdir("/dev/shm", 01777), STEP_SHM, "/dev/shm");
-    CHECK(mount("shm", "/dev/shm", "tmpfs", nodev, "mode=1777,size=65536k"), STEP_SHM,
-          "/dev/shm");
+    CHECK(mount("shm", "/dev/shm", "tmpfs", nodev, "mode=1777,size=65536k"), STEP_SHM, "/dev/shm");
     CHECK(mkdir("/dev/mqueue", 0755), STEP_MQUEUE, "/dev/mqueue");
     CHECK(mount("mqueue", "/dev/mqueue", "mqueue", nodev, NULL), STEP_MQUEUE, "/dev/mqueue");
 }
@@ -253,8 +252,8 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     err_read = ep[0];
     err_write = ep[1];
 
-    args.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                 CLONE_NEWNET;
+    args.flags =
+        CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
     args.pidfd = (uint64_t) (uintptr_t) &pidfd;
     args.exit_signal = SIGCHLD;
     if (plan->cgroup_fd >= 0) {

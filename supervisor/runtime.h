@@ -53,9 +53,9 @@ struct spawn_plan {
 
 struct spawn_result {
     pid_t pid;
-    int pidfd;  /* readable when the process exits */
-    int errfd;  /* read end of the error pipe: EOF means execve succeeded */
-    int syncfd; /* write one byte to let the child go on */
+    int pidfd;      /* readable when the process exits */
+    int errfd;      /* read end of the error pipe: EOF means execve succeeded */
+    int syncfd;     /* write one byte to let the child go on */
     bool in_cgroup; /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
 };
 

@@ -609,8 +609,7 @@ static void test_error_nul_byte(void)
 static void test_error_line_too_long(void)
 {
     _cleanup_free_ char *long_value = repeat('a', config_line_max() + 100), *text = NULL,
-                        *fits = NULL,
-                        *too_long = NULL, *hdr = NULL;
+                        *fits = NULL, *too_long = NULL, *hdr = NULL;
     struct config_diag d;
     unsigned max = 0;
     char want[128];
