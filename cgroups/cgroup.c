@@ -10,17 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <inttypes.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "util.h"
 
+/* dir is NULL where a handle's directory is gone (cg_destroy) or was
+ * never made: like a missing file. */
 int cg_write(const char *dir, const char *file, const char *value)
 {
-    _cleanup_free_ char *p = path_join(dir, file);
+    _cleanup_free_ char *p = NULL;
     _cleanup_close_ int fd = -EBADF;
     size_t len = strlen(value);
 
+    if (!dir)
+        return -ENOENT;
+    p = path_join(dir, file);
     if (!p)
         return -ENOMEM;
     fd = open(p, O_WRONLY | O_CLOEXEC);
@@ -33,7 +39,11 @@ int cg_write(const char *dir, const char *file, const char *value)
 
 int cg_read(const char *dir, const char *file, char **ret)
 {
-    _cleanup_free_ char *p = path_join(dir, file);
+    _cleanup_free_ char *p = NULL;
+
+    if (!dir)
+        return -ENOENT;
+    p = path_join(dir, file);
     if (!p)
         return -ENOMEM;
     return read_file(p, ret, 1 << 20);
@@ -96,6 +106,92 @@ int cg_rmdir(const char *dir)
     if (rmdir(dir) < 0 && errno != ENOENT)
         return negative_errno();
     return 0;
+}
+
+bool cg_hier_has(const struct cg_hierarchy *hier, const char *controller)
+{
+    size_t n = strlen(controller);
+
+    for (const char *c = hier->controllers; *c;) {
+        size_t len = strcspn(c, ",");
+        if (len == n && strncmp(c, controller, n) == 0)
+            return true;
+        c += len;
+        c += *c == ',';
+    }
+    return false;
+}
+
+bool cg_file_exists(const char *dir, const char *file)
+{
+    _cleanup_free_ char *p = dir ? path_join(dir, file) : NULL;
+
+    return p && access(p, F_OK) == 0;
+}
+
+int cg_write_u64(const char *dir, const char *file, uint64_t value)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%" PRIu64, value);
+    return cg_write(dir, file, buf);
+}
+
+static int parse_value(const char *s, uint64_t *ret)
+{
+    char *end;
+
+    s += strspn(s, " \t");
+    if (strncmp(s, "max", 3) == 0 && strchr(" \t\n", s[3])) {
+        *ret = UINT64_MAX;
+        return 0;
+    }
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    *ret = strtoull(s, &end, 10);
+    if (errno != 0)
+        return -errno;
+    if (*end && !strchr(" \t\n", *end))
+        return -EINVAL;
+    return 0;
+}
+
+int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
+{
+    _cleanup_free_ char *content = NULL;
+    int r = cg_read(dir, file, &content);
+
+    if (r < 0)
+        return r;
+    return parse_value(content, ret);
+}
+
+int cg_read_key_u64(const char *dir, const char *file, const char *key, uint64_t *ret)
+{
+    _cleanup_free_ char *content = NULL;
+    size_t n = strlen(key);
+    int r = cg_read(dir, file, &content);
+
+    if (r < 0)
+        return r;
+    for (char *s = content, *line; (line = strsep(&s, "\n"));)
+        if (strncmp(line, key, n) == 0 && line[n] == ' ')
+            return parse_value(line + n + 1, ret);
+    return -ENOENT;
+}
+
+int cg_stat_u64(const char *dir, const char *file, const char *key, uint64_t *ret)
+{
+    int r;
+
+    *ret = 0;
+    if (!dir)
+        return 0;
+    r = key ? cg_read_key_u64(dir, file, key, ret) : cg_read_u64(dir, file, ret);
+    if (r < 0)
+        *ret = 0;
+    return r == -ENOMEM ? r : 0;
 }
 
 static int add_hierarchy(struct cg_manager *m, const char *mountpoint, const char *controllers,
@@ -192,7 +288,8 @@ static int detect(struct cg_manager *m)
                                      m->hier[i].controllers);
     if (m->unified >= 0 && off < sizeof(m->describe))
         snprintf(m->describe + off, sizeof(m->describe) - off,
-                 "; unified hierarchy at %s used for kill", m->hier[m->unified].mountpoint);
+                 "; unified hierarchy at %s used for kill and freeze",
+                 m->hier[m->unified].mountpoint);
     return 0;
 }
 
@@ -210,6 +307,8 @@ int cg_manager_new(const char *parent, struct cg_manager **ret)
         return -ENOMEM;
     }
     r = detect(m);
+    if (r >= 0)
+        r = m->ops->setup(m);
     if (r < 0) {
         cg_manager_free(m);
         return r;
@@ -295,6 +394,13 @@ int cg_create(struct cg_manager *m, const char *name, struct cg_handle **ret)
         return -ENOMEM;
     }
     r = m->ops->create(m, h);
+    /* Both backends: cgroup2's freezer needs no controller, so its
+     * cgroup.events is the watch path wherever a unified directory exists. */
+    if (r >= 0 && m->unified >= 0 && h->dirs[m->unified]) {
+        h->events_path = path_join(h->dirs[m->unified], "cgroup.events");
+        if (!h->events_path)
+            r = -ENOMEM;
+    }
     if (r < 0) {
         (void) cg_destroy(h);
         cg_handle_free(h);
@@ -342,6 +448,83 @@ void cg_handle_free(struct cg_handle *h)
         free(h->dirs[i]);
     if (h->unified_fd >= 0)
         close(h->unified_fd);
+    free(h->events_path);
     free(h->path);
     free(h);
+}
+
+const char *cg_limits_unsupported(const struct cg_manager *m, const struct cg_limits *l)
+{
+    static const struct {
+        unsigned ctrl;
+        const char *name;
+    } needs[] = {
+        {CG_CTRL_MEMORY, "memory"}, {CG_CTRL_MEMSW, "memory swap accounting"},
+        {CG_CTRL_CPU, "cpu"},       {CG_CTRL_PIDS, "pids"},
+        {CG_CTRL_IO, "io"},         {CG_CTRL_CPUSET, "cpuset"},
+    };
+    bool set[] = {
+        l->memory || l->memory_swap,
+        l->memory_swap,
+        l->cpu_quota_us || l->cpu_period_us || l->cpu_weight,
+        l->pids,
+        l->io_weight,
+        l->cpuset_cpus || l->cpuset_mems,
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(needs); i++)
+        if (set[i] && !(m->controllers & needs[i].ctrl))
+            return needs[i].name;
+    return NULL;
+}
+
+int cg_set_limits(struct cg_handle *h, const struct cg_limits *l, const char **ret_file)
+{
+    const char *file = NULL, *missing;
+    int r;
+
+    /* memory_swap is docker's memory + swap: it needs the memory limit it
+     * adds to, and cannot be below it. */
+    if ((l->memory_swap && (!l->memory || l->memory_swap < l->memory)) ||
+        (l->cpu_weight && l->cpu_weight > 10000) || (l->io_weight && l->io_weight > 10000) ||
+        (l->cpu_quota_us && l->cpu_quota_us < 1000)) {
+        if (ret_file)
+            *ret_file = NULL;
+        return -EINVAL;
+    }
+    missing = cg_limits_unsupported(h->m, l);
+    if (missing) {
+        if (ret_file)
+            *ret_file = missing;
+        return -EOPNOTSUPP;
+    }
+    r = h->m->ops->set_limits(h, l, &file);
+    if (ret_file)
+        *ret_file = r < 0 ? file : NULL;
+    return r;
+}
+
+int cg_freeze(struct cg_handle *h, bool freeze)
+{
+    if (!(h->m->controllers & CG_CTRL_FREEZER))
+        return -EOPNOTSUPP;
+    return h->m->ops->freeze(h, freeze);
+}
+
+int cg_freezer_state(struct cg_handle *h)
+{
+    if (!(h->m->controllers & CG_CTRL_FREEZER))
+        return -EOPNOTSUPP;
+    return h->m->ops->freezer_state(h);
+}
+
+const char *cg_freezer_watch_path(const struct cg_handle *h)
+{
+    return h->events_path;
+}
+
+int cg_stats(struct cg_handle *h, struct cg_stats *ret)
+{
+    *ret = (struct cg_stats){0};
+    return h->m->ops->stats(h, ret);
 }

@@ -208,6 +208,22 @@ void format_duration(uint64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRIu64 "s", s);
 }
 
+void format_size(uint64_t bytes, char *buf, size_t len)
+{
+    static const char units[] = "KMGTP";
+    double v = (double) bytes;
+    int u = -1;
+
+    while (v >= 1024 && u < (int) sizeof(units) - 2) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, len, "%" PRIu64 "B", bytes);
+    else
+        snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
 char *path_join(const char *a, const char *b)
 {
     char *r;

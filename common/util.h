@@ -30,6 +30,8 @@ uint64_t now_realtime_ms(void);
 uint64_t now_monotonic_ms(void);
 /* "3d4h", "5m12s", "42s": a short human duration. */
 void format_duration(uint64_t ms, char *buf, size_t len);
+/* "512B", "1.5K", "23.4M", "2.0G" (powers of 1024). */
+void format_size(uint64_t bytes, char *buf, size_t len);
 
 /* Join two path parts with exactly one slash; NULL on ENOMEM. */
 char *path_join(const char *a, const char *b);

@@ -63,8 +63,16 @@ enum section_kind {
     _SECTION_KIND_MAX,
 };
 
-enum { SUP_STATE_DIR, SUP_RUN_DIR, SUP_LOG_DIR, SUP_CGROUP_PARENT, SUP_STOP_TIMEOUT };
-enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS };
+enum {
+    SUP_STATE_DIR,
+    SUP_RUN_DIR,
+    SUP_LOG_DIR,
+    SUP_CGROUP_PARENT,
+    SUP_STOP_TIMEOUT,
+    SUP_PAUSE_TIMEOUT,
+    _SUP_KEY_MAX,
+};
+enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS, _NET_KEY_MAX };
 enum {
     CTR_ROOTFS,
     CTR_COMMAND,
@@ -73,8 +81,20 @@ enum {
     CTR_WORKDIR,
     CTR_STOP_SIGNAL,
     CTR_STOP_TIMEOUT,
+    CTR_PAUSE_TIMEOUT,
+    CTR_MEMORY,
+    CTR_MEMORY_SWAP,
+    CTR_CPUS,
+    CTR_CPU_WEIGHT,
+    CTR_CPUSET_CPUS,
+    CTR_CPUSET_MEMS,
+    CTR_IO_WEIGHT,
+    CTR_PIDS,
+    _CTR_KEY_MAX,
 };
-#define KEYS_MAX 8
+/* The longest list plus its NULL. */
+#define KEYS_MAX (_CTR_KEY_MAX + 1)
+_Static_assert(_SUP_KEY_MAX < KEYS_MAX && _NET_KEY_MAX < KEYS_MAX, "KEYS_MAX too small");
 
 /* NULL-terminated, in the order the messages and the dump list them. */
 static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
@@ -85,6 +105,7 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [SUP_LOG_DIR] = "log_dir",
             [SUP_CGROUP_PARENT] = "cgroup_parent",
             [SUP_STOP_TIMEOUT] = "stop_timeout",
+            [SUP_PAUSE_TIMEOUT] = "pause_timeout",
         },
     [SECTION_NETWORK] =
         {
@@ -104,6 +125,15 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_WORKDIR] = "workdir",
             [CTR_STOP_SIGNAL] = "stop_signal",
             [CTR_STOP_TIMEOUT] = "stop_timeout",
+            [CTR_PAUSE_TIMEOUT] = "pause_timeout",
+            [CTR_MEMORY] = "memory",
+            [CTR_MEMORY_SWAP] = "memory_swap",
+            [CTR_CPUS] = "cpus",
+            [CTR_CPU_WEIGHT] = "cpu_weight",
+            [CTR_CPUSET_CPUS] = "cpuset_cpus",
+            [CTR_CPUSET_MEMS] = "cpuset_mems",
+            [CTR_IO_WEIGHT] = "io_weight",
+            [CTR_PIDS] = "pids",
         },
 };
 
@@ -115,6 +145,22 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
     "not starting or ending with '-'"
 #define JSON_EXPECTED                                                                              \
     "expected a non-empty array of non-empty strings, e.g. [\"/bin/sh\", \"-c\", \"echo hi\"]"
+#define SIZE_EXPECTED "expected e.g. 256M, 1G, 512K"
+#define CPU_LIST_EXPECTED                                                                          \
+    "expected numbers below 4096 or ascending ranges, separated by commas, e.g. 0-3,5"
+
+/* Resource limits. cgroup v2 takes a memory.max of a few pages, but then the
+ * OOM killer ends the container before it does anything; refuse such values
+ * here rather than leave the user puzzling over an OOM kill. */
+#define MEMORY_MIN (UINT64_C(4) << 20)
+#define CPUS_MAX 1024
+/* cpu.max needs a quota of at least 1 ms; with the 100 ms period corral
+ * uses, that is 0.01 CPU. Refusing less here beats failing at start. */
+#define CPU_MILLIS_MIN 10
+#define WEIGHT_MAX 10000
+/* The kernel's PID_MAX_LIMIT on 64-bit: pids.max refuses anything above. */
+#define PIDS_MAX 4194304
+#define CPUSET_MAX 4096
 
 static const char *const default_path_env =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -520,7 +566,7 @@ static int key_index(enum section_kind kind, const char *name)
 
 static void unknown_key(struct parser *p, const struct raw_section *s, const char *name)
 {
-    char list[256] = "";
+    char list[512] = "";
     size_t len = 0;
 
     for (int i = 0; i < KEYS_MAX && section_keys[s->kind][i]; i++)
@@ -706,6 +752,148 @@ static int set_string(char **ret, const char *value)
     return 0;
 }
 
+/* An integer from min to max; hint ends the expectation (may be ""). */
+static void parse_integer(struct parser *p, const struct raw_section *s, int key, uint64_t min,
+                          uint64_t max, const char *hint, uint64_t *ret)
+{
+    const struct raw_value *v = raw_get(s, key);
+    uint64_t n;
+    int r;
+
+    if (!v)
+        return;
+    r = parse_uint64(v->value, &n);
+    if (r == -EINVAL)
+        section_error(p, s, v->line, key,
+                      "invalid integer '%s' (expected a whole number from %" PRIu64 " to %" PRIu64
+                      "%s)",
+                      v->value, min, max, hint);
+    else if (r < 0 || n < min || n > max)
+        section_error(p, s, v->line, key,
+                      "'%s' out of range (expected %" PRIu64 " to %" PRIu64 "%s)", v->value, min,
+                      max, hint);
+    else
+        *ret = n;
+}
+
+/* A size in bytes; false if it is not one (reported). */
+static bool parse_size_value(struct parser *p, const struct raw_section *s, int key,
+                             const struct raw_value *v, uint64_t *ret)
+{
+    if (parse_size(v->value, ret) == 0)
+        return true;
+    section_error(p, s, v->line, key, "invalid size '%s' (" SIZE_EXPECTED ")", v->value);
+    return false;
+}
+
+/* "0.5", "1", "1.25", ".5" -> thousandths of a CPU, rounded half up. Our
+ * own digits rather than strtod(), which would also take "1e3", "0x1p4",
+ * "inf" and the locale's decimal comma. */
+static int parse_cpus(const char *s, uint64_t *ret_millis)
+{
+    static const unsigned place[] = {100, 10, 1};
+    uint64_t whole = 0, millis = 0;
+    size_t digits = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        /* Stop growing past the maximum, but keep checking the syntax. */
+        if (whole <= CPUS_MAX)
+            whole = whole * 10 + (uint64_t) (*s - '0');
+    if (*s == '.')
+        for (size_t i = 0; *++s >= '0' && *s <= '9'; i++, digits++) {
+            if (i < ELEMENTSOF(place))
+                millis += place[i] * (uint64_t) (*s - '0');
+            else if (i == ELEMENTSOF(place))
+                millis += *s >= '5';
+        }
+    if (digits == 0 || *s)
+        return -EINVAL;
+    if (whole > CPUS_MAX)
+        return -ERANGE;
+    *ret_millis = whole * 1000 + millis;
+    return 0;
+}
+
+enum list_problem {
+    LIST_OK,
+    LIST_EMPTY,
+    LIST_EMPTY_ELEMENT,
+    LIST_SYNTAX,
+    LIST_TOO_LARGE,
+    LIST_DESCENDING
+};
+
+/* Digits up to end; the value saturates at CPUSET_MAX. NULL if none. */
+static const char *parse_list_number(const char *s, const char *end, unsigned *ret)
+{
+    const char *start = s;
+    unsigned v = 0;
+
+    for (; s < end && *s >= '0' && *s <= '9'; s++)
+        v = v >= CPUSET_MAX ? v : v * 10 + (unsigned) (*s - '0');
+    *ret = v;
+    return s > start ? s : NULL;
+}
+
+/* The cpuset list syntax "0-3,5". The kernel also takes strides ("0-7:2");
+ * we accept the plain form, which the cpuset files of both cgroup versions
+ * read alike. On a problem, *ret_elem and *ret_len say where. */
+static enum list_problem cpu_list_problem(const char *s, const char **ret_elem, int *ret_len)
+{
+    if (!*s)
+        return LIST_EMPTY;
+    for (;;) {
+        const char *end = s + strcspn(s, ","), *e;
+        unsigned a, b;
+
+        *ret_elem = s;
+        *ret_len = (int) (end - s);
+        if (end == s)
+            return LIST_EMPTY_ELEMENT;
+        e = parse_list_number(s, end, &a);
+        b = a;
+        if (e && e < end && *e == '-')
+            e = parse_list_number(e + 1, end, &b);
+        if (e != end)
+            return LIST_SYNTAX;
+        if (a >= CPUSET_MAX || b >= CPUSET_MAX)
+            return LIST_TOO_LARGE;
+        if (b < a)
+            return LIST_DESCENDING;
+        if (!*end)
+            return LIST_OK;
+        s = end + 1;
+    }
+}
+
+static int parse_cpu_list(struct parser *p, const struct raw_section *s, int key, const char *what,
+                          char **ret)
+{
+    /* The problem is before, the element, after. */
+    static const char *const problems[][2] = {
+        [LIST_EMPTY] = {"empty", ""},
+        [LIST_EMPTY_ELEMENT] = {"empty element", ""},
+        [LIST_SYNTAX] = {"'", "' is not a number or a range"},
+        [LIST_TOO_LARGE] = {"'", "' is too large"},
+        [LIST_DESCENDING] = {"descending range '", "'"},
+    };
+    const struct raw_value *v = raw_get(s, key);
+    const char *elem = NULL;
+    int len = 0;
+    enum list_problem k;
+
+    if (!v)
+        return 0;
+    k = cpu_list_problem(v->value, &elem, &len);
+    if (k == LIST_OK)
+        return set_string(ret, v->value);
+    if (k == LIST_EMPTY || k == LIST_EMPTY_ELEMENT)
+        len = 0;
+    section_error(p, s, v->line, key, "invalid %s '%s': %s%.*s%s (" CPU_LIST_EXPECTED ")", what,
+                  v->value, problems[k][0], len, elem ?: "", problems[k][1]);
+    return 0;
+}
+
 /* Why a cgroup path is unusable, or NULL. */
 static const char *cgroup_path_problem(const char *path)
 {
@@ -774,6 +962,8 @@ static int build_supervisor(struct parser *p, const struct raw_section *s,
 
     sup->stop_timeout_ms = 10000;
     parse_duration(p, s, SUP_STOP_TIMEOUT, &sup->stop_timeout_ms);
+    sup->pause_timeout_ms = 10000;
+    parse_duration(p, s, SUP_PAUSE_TIMEOUT, &sup->pause_timeout_ms);
     return 0;
 }
 
@@ -1149,6 +1339,67 @@ static int parse_command(struct parser *p, const struct raw_section *s, const st
     return r == -EINVAL ? 0 : r;
 }
 
+/* The cgroup limits; each stays 0 / NULL ("not set") unless given and valid. */
+static int build_limits(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *v, *mem = raw_get(s, CTR_MEMORY);
+    uint64_t n;
+    int r;
+
+    if (mem && parse_size_value(p, s, CTR_MEMORY, mem, &n)) {
+        if (n < MEMORY_MIN)
+            section_error(p, s, mem->line, CTR_MEMORY,
+                          "'%s' is too small (expected at least 4M: with less, the kernel's OOM "
+                          "killer ends the container as it starts)",
+                          mem->value);
+        else
+            c->memory = n;
+    }
+
+    v = raw_get(s, CTR_MEMORY_SWAP);
+    if (v && parse_size_value(p, s, CTR_MEMORY_SWAP, v, &n)) {
+        if (!mem)
+            section_error(p, s, v->line, CTR_MEMORY_SWAP,
+                          "set without memory (expected memory = SIZE as well: memory_swap is "
+                          "the limit of memory plus swap)");
+        else if (c->memory == 0)
+            ; /* memory's own problem is reported; nothing to compare with */
+        else if (n < c->memory)
+            section_error(p, s, v->line, CTR_MEMORY_SWAP,
+                          "'%s' is less than memory = %s (expected at least memory: memory_swap "
+                          "is memory plus swap, and equal to memory means no swap)",
+                          v->value, mem->value);
+        else
+            c->memory_swap = n;
+    }
+
+    v = raw_get(s, CTR_CPUS);
+    if (v) {
+        r = parse_cpus(v->value, &n);
+        if (r == -EINVAL)
+            section_error(p, s, v->line, CTR_CPUS,
+                          "invalid number of CPUs '%s' (expected a decimal number like 0.5, 1 "
+                          "or 2.25)",
+                          v->value);
+        else if (r < 0 || n < CPU_MILLIS_MIN || n > CPUS_MAX * 1000)
+            section_error(p, s, v->line, CTR_CPUS, "'%s' out of range (expected %d.%03d to %d)",
+                          v->value, CPU_MILLIS_MIN / 1000, CPU_MILLIS_MIN % 1000, CPUS_MAX);
+        else
+            c->cpu_millis = n;
+    }
+
+    parse_integer(p, s, CTR_CPU_WEIGHT, 1, WEIGHT_MAX, "", &c->cpu_weight);
+    r = parse_cpu_list(p, s, CTR_CPUSET_CPUS, "CPU list", &c->cpuset_cpus);
+    if (r < 0)
+        return r;
+    r = parse_cpu_list(p, s, CTR_CPUSET_MEMS, "memory node list", &c->cpuset_mems);
+    if (r < 0)
+        return r;
+    parse_integer(p, s, CTR_IO_WEIGHT, 1, WEIGHT_MAX, "", &c->io_weight);
+    parse_integer(p, s, CTR_PIDS, 1, PIDS_MAX, "; leave pids unset for no limit", &c->pids);
+    return 0;
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
                            const struct supervisor_spec *sup, struct container_spec *c)
 {
@@ -1260,7 +1511,10 @@ static int build_container(struct parser *p, const struct raw_section *s,
 
     c->stop_timeout_ms = sup->stop_timeout_ms;
     parse_duration(p, s, CTR_STOP_TIMEOUT, &c->stop_timeout_ms);
-    return 0;
+    c->pause_timeout_ms = sup->pause_timeout_ms;
+    parse_duration(p, s, CTR_PAUSE_TIMEOUT, &c->pause_timeout_ms);
+
+    return build_limits(p, s, c);
 }
 
 static void supervisor_spec_done(struct supervisor_spec *s)
@@ -1285,6 +1539,8 @@ static void container_spec_done(struct container_spec *c)
     free(c->hostname);
     strv_free(c->env);
     free(c->workdir);
+    free(c->cpuset_cpus);
+    free(c->cpuset_mems);
 }
 
 void config_free(struct corral_config *c)
@@ -1316,7 +1572,7 @@ static int build_config(struct parser *p, struct corral_config **ret)
     if (!c->path)
         return -ENOMEM;
 
-    /* Build [supervisor] first: containers inherit its stop_timeout. */
+    /* Build [supervisor] first: containers inherit its timeouts. */
     sup = find_section(p, SECTION_SUPERVISOR, NULL);
     r = build_supervisor(p, sup, &c->sup);
     if (r < 0)
@@ -1591,6 +1847,54 @@ static void dump_duration(const char *key, uint64_t ms, FILE *f)
         fprintf(f, "%s = %" PRIu64 "ms\n", key, ms);
 }
 
+/* In the largest unit that keeps it exact: 1G, 1536K, 4194305. */
+static void dump_size(const char *key, uint64_t bytes, FILE *f)
+{
+    static const char *const units[] = {"", "K", "M", "G", "T"};
+    size_t u = 0;
+
+    while (u + 1 < ELEMENTSOF(units) && bytes > 0 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        u++;
+    }
+    fprintf(f, "%s = %" PRIu64 "%s\n", key, bytes, units[u]);
+}
+
+/* 500 -> 0.5, 1250 -> 1.25, 2000 -> 2. */
+static void dump_cpus(uint64_t millis, FILE *f)
+{
+    unsigned frac = (unsigned) (millis % 1000), digits = 3;
+
+    fprintf(f, "cpus = %" PRIu64, millis / 1000);
+    if (frac > 0) {
+        for (; frac % 10 == 0; frac /= 10)
+            digits--;
+        fprintf(f, ".%0*u", (int) digits, frac);
+    }
+    fputc('\n', f);
+}
+
+/* Only the limits that are set: "not set" has no INI spelling. */
+static void dump_limits(const struct container_spec *ctr, FILE *f)
+{
+    if (ctr->memory)
+        dump_size("memory", ctr->memory, f);
+    if (ctr->memory_swap)
+        dump_size("memory_swap", ctr->memory_swap, f);
+    if (ctr->cpu_millis)
+        dump_cpus(ctr->cpu_millis, f);
+    if (ctr->cpu_weight)
+        fprintf(f, "cpu_weight = %" PRIu64 "\n", ctr->cpu_weight);
+    if (ctr->cpuset_cpus)
+        fprintf(f, "cpuset_cpus = %s\n", ctr->cpuset_cpus);
+    if (ctr->cpuset_mems)
+        fprintf(f, "cpuset_mems = %s\n", ctr->cpuset_mems);
+    if (ctr->io_weight)
+        fprintf(f, "io_weight = %" PRIu64 "\n", ctr->io_weight);
+    if (ctr->pids)
+        fprintf(f, "pids = %" PRIu64 "\n", ctr->pids);
+}
+
 void config_dump(const struct corral_config *c, FILE *f)
 {
     const struct network_spec *n = &c->net;
@@ -1604,6 +1908,7 @@ void config_dump(const struct corral_config *c, FILE *f)
     fprintf(f, "log_dir = %s\n", c->sup.log_dir);
     fprintf(f, "cgroup_parent = %s\n", c->sup.cgroup_parent);
     dump_duration("stop_timeout", c->sup.stop_timeout_ms, f);
+    dump_duration("pause_timeout", c->sup.pause_timeout_ms, f);
 
     fprintf(f, "\n[network]\n");
     fprintf(f, "bridge = %s\n", n->bridge);
@@ -1641,5 +1946,7 @@ void config_dump(const struct corral_config *c, FILE *f)
         else
             fprintf(f, "stop_signal = %s\n", sig);
         dump_duration("stop_timeout", ctr->stop_timeout_ms, f);
+        dump_duration("pause_timeout", ctr->pause_timeout_ms, f);
+        dump_limits(ctr, f);
     }
 }

@@ -15,11 +15,12 @@
 #define CONFIG_LINE_MAX 65536
 
 struct supervisor_spec {
-    char *state_dir;          /* default /var/lib/corral */
-    char *run_dir;            /* default /run/corral */
-    char *log_dir;            /* default /var/log/corral */
-    char *cgroup_parent;      /* default "corral": a relative cgroup path */
-    uint64_t stop_timeout_ms; /* default 10 s; containers inherit it */
+    char *state_dir;           /* default /var/lib/corral */
+    char *run_dir;             /* default /run/corral */
+    char *log_dir;             /* default /var/log/corral */
+    char *cgroup_parent;       /* default "corral": a relative cgroup path */
+    uint64_t stop_timeout_ms;  /* default 10 s; containers inherit it */
+    uint64_t pause_timeout_ms; /* default 10 s; containers inherit it */
 };
 
 struct network_spec {
@@ -46,6 +47,16 @@ struct container_spec {
     unsigned workdir_line;
     int stop_signal; /* default SIGTERM */
     uint64_t stop_timeout_ms;
+    /* cgroup limits; 0 / NULL = not set (see struct cg_limits) */
+    uint64_t memory;           /* memory = 256M */
+    uint64_t memory_swap;      /* memory_swap = 512M: memory + swap; needs memory */
+    uint64_t cpu_millis;       /* cpus = 0.5 -> 500 (thousandths of a CPU) */
+    uint64_t cpu_weight;       /* cpu_weight = 1..10000 */
+    uint64_t pids;             /* pids = 256 */
+    uint64_t io_weight;        /* io_weight = 1..10000 */
+    char *cpuset_cpus;         /* cpuset_cpus = 0-1,3 */
+    char *cpuset_mems;         /* cpuset_mems = 0 */
+    uint64_t pause_timeout_ms; /* default from [supervisor]: 10 s */
 };
 
 struct corral_config {

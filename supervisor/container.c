@@ -27,8 +27,8 @@
 #define CG_RETRY_MAX 250
 
 static const char *const state_names[_CTR_STATE_MAX] = {
-    [CTR_STOPPED] = "stopped",   [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
-    [CTR_STOPPING] = "stopping", [CTR_EXITED] = "exited",
+    [CTR_STOPPED] = "stopped", [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
+    [CTR_PAUSED] = "paused",   [CTR_STOPPING] = "stopping", [CTR_EXITED] = "exited",
 };
 
 const char *ctr_state_to_string(enum ctr_state s)
@@ -60,6 +60,9 @@ static void describe_exit(const struct exit_status *e, char *buf, size_t len)
     case EXIT_SIGNAL:
         snprintf(buf, len, "signal %s", signal_to_string(e->code));
         break;
+    case EXIT_OOM:
+        snprintf(buf, len, "oom-killed");
+        break;
     case EXIT_ERROR:
         snprintf(buf, len, "error: %s", e->error);
         break;
@@ -81,7 +84,7 @@ void container_status(const struct container *c, char *buf, size_t len)
     snprintf(buf, len, "exited (%s)", why);
 }
 
-static void ctr_set_state(struct container *c, enum ctr_state s)
+void container_set_state(struct container *c, enum ctr_state s)
 {
     enum ctr_state old = c->state;
 
@@ -104,6 +107,7 @@ bool container_failed(const struct container *c)
     if (c->state != CTR_EXITED)
         return false;
     return c->last_exit.kind == EXIT_SIGNAL || c->last_exit.kind == EXIT_ERROR ||
+           c->last_exit.kind == EXIT_OOM ||
            (c->last_exit.kind == EXIT_CODE && c->last_exit.code != 0);
 }
 
@@ -220,7 +224,7 @@ static void on_err_readable(uv_poll_t *p, int status, int events)
     }
     run->exec_ok = true;
     if (c->run == run && c->state == CTR_STARTING)
-        ctr_set_state(c, CTR_RUNNING);
+        container_set_state(c, CTR_RUNNING);
 }
 
 static void on_exit_readable(uv_poll_t *p, int status, int events)
@@ -243,7 +247,7 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
     /* No record: execve worked, even if the exit was seen before the EOF
      * on the error pipe. Say so, so every run passes through running. */
     if (!run->have_error && c->state == CTR_STARTING)
-        ctr_set_state(c, CTR_RUNNING);
+        container_set_state(c, CTR_RUNNING);
 
     c->last_exit = (struct exit_status){.at_ms = now_realtime_ms()};
     if (run->have_error) {
@@ -253,11 +257,17 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
         c->last_exit.kind = EXIT_CODE;
         c->last_exit.code = si.si_status;
     } else {
+        struct cg_stats st = {0};
         c->last_exit.kind = EXIT_SIGNAL;
         c->last_exit.code = si.si_status;
+        /* A SIGKILL with an OOM kill counted in its (fresh) cgroup is the
+         * kernel's OOM killer, not a person: say so. */
+        if (si.si_status == SIGKILL && c->cg && cg_stats(c->cg, &st) == 0 && st.oom_kills > 0)
+            c->last_exit.kind = EXIT_OOM;
     }
 
     uv_timer_stop(&c->stop_timer);
+    container_freeze_cancel(c);
     run_close(run);
     c->run = NULL;
     was_stop = c->stop_requested;
@@ -269,12 +279,12 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
 
     if (c->restart_pending && !c->d->shutting_down) {
         c->restart_pending = false;
-        ctr_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
+        container_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
         (void) container_start(c);
         return;
     }
     c->restart_pending = false;
-    ctr_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
+    container_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -291,20 +301,66 @@ static void on_stop_timeout(uv_timer_t *t)
 }
 
 /* A start that fails before there is a process: record why, as an exit. */
-static int start_failed(struct container *c, const char *what, const char *path, int r)
+static int start_failed_msg(struct container *c, const char *msg, int r)
 {
     c->last_exit = (struct exit_status){.kind = EXIT_ERROR, .at_ms = now_realtime_ms()};
-    if (path)
-        snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s '%s': %s", what, path,
-                 strerror(-r));
-    else
-        snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s: %s", what, strerror(-r));
+    snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s", msg);
     log_error("%s: %s", c->spec->name, c->last_exit.error);
     c->restart_pending = false;
-    ctr_set_state(c, CTR_EXITED);
+    container_set_state(c, CTR_EXITED);
     /* Undo what this start made: without a process, nothing else will. */
     cg_try_remove(c);
     return r;
+}
+
+static int start_failed(struct container *c, const char *what, const char *path, int r)
+{
+    char msg[sizeof(c->last_exit.error)];
+
+    if (path)
+        snprintf(msg, sizeof(msg), "%s '%s': %s", what, path, strerror(-r));
+    else
+        snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
+    return start_failed_msg(c, msg, r);
+}
+
+/* The spec's limits in cgroups' terms. */
+static void spec_limits(const struct container_spec *s, struct cg_limits *l)
+{
+    *l = (struct cg_limits){
+        .memory = s->memory,
+        .memory_swap = s->memory_swap,
+        .cpu_weight = s->cpu_weight,
+        .pids = s->pids,
+        .io_weight = s->io_weight,
+        .cpuset_cpus = s->cpuset_cpus,
+        .cpuset_mems = s->cpuset_mems,
+    };
+    if (s->cpu_millis) {
+        l->cpu_period_us = 100000;
+        l->cpu_quota_us = s->cpu_millis * 100; /* thousandths of 100 ms */
+    }
+}
+
+/* A limit the host cannot enforce fails the start: never a silent no-op. */
+static int apply_limits(struct container *c)
+{
+    struct cg_limits l;
+    const char *missing, *file = NULL;
+    int r;
+
+    spec_limits(c->spec, &l);
+    missing = cg_limits_unsupported(c->d->cg, &l);
+    if (missing) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "limits: this host has no %s controller (%s)", missing,
+                 cg_manager_describe(c->d->cg));
+        return start_failed_msg(c, msg, -EOPNOTSUPP);
+    }
+    r = cg_set_limits(c->cg, &l, &file);
+    if (r < 0)
+        return start_failed(c, "set cgroup limit", file ? file : cg_path(c->cg), r);
+    return 0;
 }
 
 int container_start(struct container *c)
@@ -344,6 +400,9 @@ int container_start(struct container *c)
         if (r < 0)
             return start_failed(c, "create cgroup", s->name, r);
     }
+    r = apply_limits(c);
+    if (r < 0)
+        return r;
 
     plan = (struct spawn_plan){
         .rootfs = s->rootfs,
@@ -399,7 +458,8 @@ int container_start(struct container *c)
 
     c->started_at_ms = now_realtime_ms();
     c->started_mono_ms = now_monotonic_ms();
-    ctr_set_state(c, CTR_STARTING);
+    c->cpu_sample_at_ms = 0;
+    container_set_state(c, CTR_STARTING);
     return 0;
 }
 
@@ -408,11 +468,13 @@ int container_stop(struct container *c)
     c->restart_pending = false;
     if (!c->run) {
         if (c->state != CTR_EXITED)
-            ctr_set_state(c, CTR_STOPPED);
+            container_set_state(c, CTR_STOPPED);
         return 0;
     }
     if (c->state == CTR_STOPPING)
         return 0;
+    /* A frozen process cannot act on its stop signal: thaw it first. */
+    container_freeze_cancel(c);
     c->stop_requested = true;
     if (c->state == CTR_STARTING && !c->run->exec_ok) {
         /* Nothing of the user's runs yet: no grace period to give. */
@@ -424,7 +486,7 @@ int container_stop(struct container *c)
                      signal_to_string(c->spec->stop_signal), strerror(-r));
         uv_timer_start(&c->stop_timer, on_stop_timeout, c->spec->stop_timeout_ms, 0);
     }
-    ctr_set_state(c, CTR_STOPPING);
+    container_set_state(c, CTR_STOPPING);
     return 0;
 }
 
@@ -452,6 +514,7 @@ void container_close(struct container *c)
 {
     uv_close((uv_handle_t *) &c->stop_timer, on_container_timer_closed);
     uv_close((uv_handle_t *) &c->cg_timer, on_container_timer_closed);
+    container_freeze_close(c, on_container_timer_closed);
 }
 
 int container_new(struct daemon *d, const struct container_spec *spec, struct container **ret)
@@ -475,7 +538,8 @@ int container_new(struct daemon *d, const struct container_spec *spec, struct co
     uv_timer_init(&d->loop, &c->stop_timer);
     uv_timer_init(&d->loop, &c->cg_timer);
     c->stop_timer.data = c->cg_timer.data = c;
-    c->open_timers = 2;
+    container_freeze_init(c);
+    c->open_timers = 5; /* two timers here, three freezer handles */
     *ret = c;
     return 0;
 }
@@ -493,6 +557,9 @@ json_t *container_to_json(const struct container *c)
     case EXIT_SIGNAL:
         exit = json_pack("{s:s, s:s, s:i}", "kind", "signal", "signal",
                          signal_to_string(c->last_exit.code), "signo", c->last_exit.code);
+        break;
+    case EXIT_OOM:
+        exit = json_pack("{s:s}", "kind", "oom");
         break;
     case EXIT_ERROR:
         exit = json_pack("{s:s, s:s}", "kind", "error", "error", c->last_exit.error);
@@ -517,4 +584,29 @@ json_t *container_to_json(const struct container *c)
     json_object_set_new(o, "last_exit", exit ? exit : json_null());
     json_object_set_new(o, "cgroup", c->cg ? json_string(cg_path(c->cg)) : json_null());
     return o;
+}
+
+json_t *container_stats_json(struct container *c)
+{
+    struct cg_stats st = {0};
+    uint64_t now = now_monotonic_ms();
+    double cpu = 0;
+
+    if (!c->run || !c->cg || cg_stats(c->cg, &st) < 0)
+        return json_null();
+    /* CPU % over the time since the previous sample, or since the start
+     * when there is none recent enough to mean something. */
+    if (c->cpu_sample_at_ms && now - c->cpu_sample_at_ms >= 100 &&
+        st.cpu_usage_ns >= c->cpu_sample_ns)
+        cpu = (double) (st.cpu_usage_ns - c->cpu_sample_ns) / 1e4 /
+              (double) (now - c->cpu_sample_at_ms);
+    else if (now > c->started_mono_ms)
+        cpu = (double) st.cpu_usage_ns / 1e4 / (double) (now - c->started_mono_ms);
+    if (!c->cpu_sample_at_ms || now - c->cpu_sample_at_ms >= 100) {
+        c->cpu_sample_ns = st.cpu_usage_ns;
+        c->cpu_sample_at_ms = now;
+    }
+    return json_pack("{s:I, s:I, s:f, s:I, s:I}", "memory_bytes", (json_int_t) st.memory_current,
+                     "memory_peak_bytes", (json_int_t) st.memory_peak, "cpu_percent", cpu, "pids",
+                     (json_int_t) st.pids_current, "oom_kills", (json_int_t) st.oom_kills);
 }

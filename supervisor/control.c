@@ -3,6 +3,8 @@
  *   {"cmd":"ps"}                          -> {"ok":true,"containers":[...]}
  *   {"cmd":"stop|start|restart","names":[...]}
  *                                         -> {"ok":B,"results":[{"name","ok","status"[,"error"]}]}
+ *   {"cmd":"pause|resume","names":[...]}  -> as above, once the freezer confirms
+ *   {"cmd":"stats"}                       -> as ps; "stats" per container
  *   {"cmd":"down"}                        -> {"ok":true} once everything is down
  * Errors: {"ok":false,"code":"bad_request|not_found|permission_denied|
  * shutting_down","error":"one line"}. A request is validated whole before
@@ -35,7 +37,7 @@ struct client {
     bool in_process; /* process_buffer() is on the stack */
 };
 
-enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_DOWN };
+enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_PAUSE, WAIT_RESUME, WAIT_DOWN };
 
 struct waiter {
     struct list_head link;
@@ -43,7 +45,7 @@ struct waiter {
     enum wait_op op;
     size_t n;
     struct container **ctrs;
-    unsigned *starts_before;
+    unsigned *starts_before; /* c->starts, or c->freeze.done, at request time */
 };
 
 struct write_req {
@@ -198,6 +200,13 @@ static int goal(const struct waiter *w, size_t i)
         if (c->state == CTR_STARTING || c->run)
             return 0;
         return -1;
+    case WAIT_PAUSE:
+    case WAIT_RESUME:
+        if (c->freeze.done == w->starts_before[i])
+            return 0;
+        if (c->state == (w->op == WAIT_PAUSE ? CTR_PAUSED : CTR_RUNNING))
+            return 1;
+        return -1;
     }
     return 0;
 }
@@ -225,10 +234,13 @@ static void waiter_check(struct waiter *w)
         container_status(c, status, sizeof(status));
         o = json_pack("{s:s, s:b, s:s}", "name", c->spec->name, "ok", g > 0, "status", status);
         if (g < 0) {
+            const char *why = status;
+            if ((w->op == WAIT_PAUSE || w->op == WAIT_RESUME) && c->freeze.error[0])
+                why = c->freeze.error;
+            else if (c->last_exit.kind == EXIT_ERROR)
+                why = c->last_exit.error;
             all_ok = false;
-            json_object_set_new(
-                o, "error",
-                json_string(c->last_exit.kind == EXIT_ERROR ? c->last_exit.error : status));
+            json_object_set_new(o, "error", json_string(why));
         }
         json_array_append_new(results, o);
     }
@@ -248,8 +260,11 @@ static json_t *do_ps(struct daemon *d)
 {
     json_t *arr = json_array();
 
-    for (size_t i = 0; i < d->n_ctrs; i++)
-        json_array_append_new(arr, container_to_json(d->ctrs[i]));
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        json_t *o = container_to_json(d->ctrs[i]);
+        json_object_set_new(o, "stats", container_stats_json(d->ctrs[i]));
+        json_array_append_new(arr, o);
+    }
     return json_pack("{s:b, s:o}", "ok", 1, "containers", arr);
 }
 
@@ -307,7 +322,7 @@ static void handle_request(struct client *cl, const char *line, size_t len)
         return;
     }
 
-    if (streq(cmd, "ps")) {
+    if (streq(cmd, "ps") || streq(cmd, "stats")) {
         reply(cl, do_ps(d));
         json_decref(req);
         return;
@@ -318,6 +333,10 @@ static void handle_request(struct client *cl, const char *line, size_t len)
         op = WAIT_START;
     else if (streq(cmd, "restart"))
         op = WAIT_RESTART;
+    else if (streq(cmd, "pause"))
+        op = WAIT_PAUSE;
+    else if (streq(cmd, "resume"))
+        op = WAIT_RESUME;
     else if (streq(cmd, "down"))
         op = WAIT_DOWN;
     else {
@@ -350,6 +369,18 @@ static void handle_request(struct client *cl, const char *line, size_t len)
     } else {
         err = collect(d, req, w);
     }
+    /* Pause and resume only make sense for a live container: refuse the
+     * whole request, before acting, if one named is not. */
+    for (size_t i = 0; !err && (op == WAIT_PAUSE || op == WAIT_RESUME) && i < w->n; i++) {
+        const struct container *c = w->ctrs[i];
+        if (c->state != CTR_RUNNING && c->state != CTR_PAUSED) {
+            char status[700];
+            container_status(c, status, sizeof(status));
+            err = error_reply("not_running", "container '%s' is not running (%s)", c->spec->name,
+                              status);
+        }
+        w->starts_before[i] = c->freeze.done;
+    }
     json_decref(req);
     if (err) {
         waiter_free(w);
@@ -376,6 +407,14 @@ static void handle_request(struct client *cl, const char *line, size_t len)
             break;
         case WAIT_RESTART:
             (void) container_restart(c);
+            break;
+        case WAIT_PAUSE:
+        case WAIT_RESUME:
+            /* Already there: answered at once. */
+            if (c->state == (op == WAIT_PAUSE ? CTR_PAUSED : CTR_RUNNING) && !c->freeze.active)
+                w->starts_before[i] = c->freeze.done - 1;
+            else
+                (void) (op == WAIT_PAUSE ? container_pause(c) : container_resume(c));
             break;
         case WAIT_DOWN:
             break;

@@ -260,7 +260,10 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
 
     r = cg_manager_new(sup->cgroup_parent, &d.cg);
     if (r < 0) {
-        log_error("Failed to detect the cgroup layout: %s", strerror(-r));
+        log_error("Failed to prepare cgroup parent '%s': %s%s", sup->cgroup_parent, strerror(-r),
+                  r == -EBUSY ? " (processes sit in it or above it: choose another "
+                                "cgroup_parent, or move them out)"
+                              : "");
         goto out_unlock;
     }
     log_info("cgroups: %s", cg_manager_describe(d.cg));

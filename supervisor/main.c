@@ -39,6 +39,9 @@ static void usage(FILE *f)
           "  start NAME...              start containers, wait until running\n"
           "  stop NAME...               stop containers (stop_signal, then SIGKILL)\n"
           "  restart NAME...            stop, then start\n"
+          "  pause NAME...              freeze every process; returns once confirmed\n"
+          "  resume NAME...             thaw them; returns once confirmed\n"
+          "  stats [NAME...]            memory, peak, cpu %, pids, OOM kills\n"
           "  down                       stop everything and end the supervisor\n"
           "\n"
           "Options:\n"
@@ -169,14 +172,15 @@ static void print_ps(json_t *reply)
     }
     if (ws > 40)
         ws = 40;
-    printf("%-*s  %-*s  %7s  %8s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID", "UPTIME",
-           "STARTS", "LAST EXIT");
+    printf("%-*s  %-*s  %7s  %8s  %9s  %6s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID",
+           "UPTIME", "MEM", "CPU", "STARTS", "LAST EXIT");
     json_array_foreach(arr, i, c)
     {
         json_t *e = json_object_get(c, "last_exit");
         int pid = (int) json_integer_value(json_object_get(c, "pid"));
-        char uptime[32] = "-", pidbuf[16] = "-", last[600] = "-";
+        char uptime[32] = "-", pidbuf[16] = "-", last[600] = "-", mem[32] = "-", cpu[16] = "-";
         const char *kind = json_string_value(json_object_get(e, "kind"));
+        json_t *st = json_object_get(c, "stats");
 
         if (pid > 0) {
             snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
@@ -192,10 +196,47 @@ static void print_ps(json_t *reply)
         else if (kind && streq(kind, "error"))
             snprintf(last, sizeof(last), "error: %s",
                      json_string_value(json_object_get(e, "error")));
-        printf("%-*s  %-*s  %7s  %8s  %6d  %s\n", (int) wn,
+        else if (kind && streq(kind, "oom"))
+            snprintf(last, sizeof(last), "oom-killed");
+        if (json_is_object(st)) {
+            format_size((uint64_t) json_integer_value(json_object_get(st, "memory_bytes")), mem,
+                        sizeof(mem));
+            snprintf(cpu, sizeof(cpu), "%.1f%%",
+                     json_real_value(json_object_get(st, "cpu_percent")));
+        }
+        printf("%-*s  %-*s  %7s  %8s  %9s  %6s  %6d  %s\n", (int) wn,
                json_string_value(json_object_get(c, "name")), (int) ws,
-               json_string_value(json_object_get(c, "status")), pidbuf, uptime,
+               json_string_value(json_object_get(c, "status")), pidbuf, uptime, mem, cpu,
                (int) json_integer_value(json_object_get(c, "starts")), last);
+    }
+}
+
+static void print_stats(json_t *reply, char **names, int n_names)
+{
+    json_t *c;
+    size_t i;
+
+    printf("%-20s  %9s  %9s  %7s  %6s  %s\n", "NAME", "MEM", "MEM PEAK", "CPU", "PIDS",
+           "OOM KILLS");
+    json_array_foreach(json_object_get(reply, "containers"), i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        json_t *st = json_object_get(c, "stats");
+        char mem[32], peak[32];
+        bool wanted = n_names == 0;
+
+        for (int k = 0; k < n_names; k++)
+            wanted |= streq(names[k], name);
+        if (!wanted || !json_is_object(st))
+            continue;
+        format_size((uint64_t) json_integer_value(json_object_get(st, "memory_bytes")), mem,
+                    sizeof(mem));
+        format_size((uint64_t) json_integer_value(json_object_get(st, "memory_peak_bytes")), peak,
+                    sizeof(peak));
+        printf("%-20s  %9s  %9s  %6.1f%%  %6d  %d\n", name, mem, peak,
+               json_real_value(json_object_get(st, "cpu_percent")),
+               (int) json_integer_value(json_object_get(st, "pids")),
+               (int) json_integer_value(json_object_get(st, "oom_kills")));
     }
 }
 
@@ -226,6 +267,8 @@ static int cmd_client(const struct options *o, const char *cmd, char **names, in
         fprintf(stderr, "corral: %s\n", json_string_value(json_object_get(reply, "error")));
     } else if (streq(cmd, "ps")) {
         print_ps(reply);
+    } else if (streq(cmd, "stats")) {
+        print_stats(reply, names, n_names);
     } else {
         json_t *res;
         size_t i;
@@ -308,7 +351,10 @@ int main(int argc, char **argv)
         }
         return cmd_client(&o, cmd, NULL, 0);
     }
-    if (streq(cmd, "stop") || streq(cmd, "start") || streq(cmd, "restart")) {
+    if (streq(cmd, "stats"))
+        return cmd_client(&o, cmd, argv + optind, argc - optind);
+    if (streq(cmd, "stop") || streq(cmd, "start") || streq(cmd, "restart") || streq(cmd, "pause") ||
+        streq(cmd, "resume")) {
         if (optind >= argc) {
             fprintf(stderr, "corral: %s needs at least one container name\n", cmd);
             return EXIT_USAGE;

@@ -204,12 +204,19 @@ static bool strv_equal(char *const *a, char *const *b)
     return !a[i] && !b[i];
 }
 
+/* Equal strings, or both NULL. */
+static bool opt_streq(const char *a, const char *b)
+{
+    return a && b ? streq(a, b) : a == b;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
         !streq(a->sup.log_dir, b->sup.log_dir) ||
         !streq(a->sup.cgroup_parent, b->sup.cgroup_parent) ||
-        a->sup.stop_timeout_ms != b->sup.stop_timeout_ms)
+        a->sup.stop_timeout_ms != b->sup.stop_timeout_ms ||
+        a->sup.pause_timeout_ms != b->sup.pause_timeout_ms)
         return false;
     if (!streq(a->net.bridge, b->net.bridge) || a->net.subnet != b->net.subnet ||
         a->net.prefix_len != b->net.prefix_len || a->net.gateway != b->net.gateway ||
@@ -226,7 +233,12 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
         if (!streq(x->name, y->name) || !streq(x->rootfs, y->rootfs) ||
             !strv_equal(x->argv, y->argv) || !streq(x->hostname, y->hostname) ||
             !strv_equal(x->env, y->env) || !streq(x->workdir, y->workdir) ||
-            x->stop_signal != y->stop_signal || x->stop_timeout_ms != y->stop_timeout_ms)
+            x->stop_signal != y->stop_signal || x->stop_timeout_ms != y->stop_timeout_ms ||
+            x->pause_timeout_ms != y->pause_timeout_ms || x->memory != y->memory ||
+            x->memory_swap != y->memory_swap || x->cpu_millis != y->cpu_millis ||
+            x->cpu_weight != y->cpu_weight || x->pids != y->pids || x->io_weight != y->io_weight ||
+            !opt_streq(x->cpuset_cpus, y->cpuset_cpus) ||
+            !opt_streq(x->cpuset_mems, y->cpuset_mems))
             return false;
     }
     return true;
@@ -271,6 +283,7 @@ static void test_empty_file_defaults(void)
     ASSERT_STREQ(c->sup.log_dir, "/var/log/corral");
     ASSERT_STREQ(c->sup.cgroup_parent, "corral");
     ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
+    ASSERT_EQ(c->sup.pause_timeout_ms, 10000);
     ASSERT_STREQ(c->net.bridge, "corral0");
     ASSERT_EQ(c->net.subnet, IP(10, 88, 0, 0));
     ASSERT_EQ(c->net.prefix_len, 24);
@@ -290,6 +303,7 @@ static void test_empty_sections_defaults(void)
 
     ASSERT_STREQ(c->sup.state_dir, "/var/lib/corral");
     ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
+    ASSERT_EQ(c->sup.pause_timeout_ms, 10000);
     ASSERT_STREQ(c->net.bridge, "corral0");
     ASSERT_EQ(c->net.gateway, IP(10, 88, 0, 1));
     config_free(c);
@@ -314,6 +328,16 @@ static void test_container_defaults(void)
     ASSERT_EQ(w->workdir_line, 2);
     ASSERT_EQ(w->stop_signal, SIGTERM);
     ASSERT_EQ(w->stop_timeout_ms, 10000);
+    ASSERT_EQ(w->pause_timeout_ms, 10000);
+    /* No limit is set unless asked for. */
+    ASSERT_EQ(w->memory, 0);
+    ASSERT_EQ(w->memory_swap, 0);
+    ASSERT_EQ(w->cpu_millis, 0);
+    ASSERT_EQ(w->cpu_weight, 0);
+    ASSERT(w->cpuset_cpus == NULL);
+    ASSERT(w->cpuset_mems == NULL);
+    ASSERT_EQ(w->io_weight, 0);
+    ASSERT_EQ(w->pids, 0);
     config_free(c);
 }
 
@@ -326,13 +350,15 @@ static void test_supervisor_values(void)
                                       "run_dir = /tmp/run\n"
                                       "log_dir = /data/log\n"
                                       "cgroup_parent = machine.slice/corral-1_x\n"
-                                      "stop_timeout = 1.5s\n");
+                                      "stop_timeout = 1.5s\n"
+                                      "pause_timeout = 250ms\n");
 
     ASSERT_STREQ(c->sup.state_dir, "/data/state");
     ASSERT_STREQ(c->sup.run_dir, "/tmp/run");
     ASSERT_STREQ(c->sup.log_dir, "/data/log");
     ASSERT_STREQ(c->sup.cgroup_parent, "machine.slice/corral-1_x");
     ASSERT_EQ(c->sup.stop_timeout_ms, 1500);
+    ASSERT_EQ(c->sup.pause_timeout_ms, 250);
     config_free(c);
 }
 
@@ -365,6 +391,22 @@ static void test_stop_timeout_inherited(void)
     ASSERT_EQ(c->containers[0].stop_timeout_ms, 42000);
     ASSERT_EQ(c->containers[1].stop_timeout_ms, 3000);
     ASSERT_EQ(c->sup.stop_timeout_ms, 42000);
+    config_free(c);
+}
+
+static void test_pause_timeout_inherited(void)
+{
+    /* 0 is allowed: the supervisor uses it to exercise the rollback. */
+    struct corral_config *c = load_ok(MIN_CTR "[container api]\nrootfs = /r\ncommand = x\n"
+                                              "pause_timeout = 0\n"
+                                              "[supervisor]\npause_timeout = 1.5s\n"
+                                              "stop_timeout = 7s\n");
+
+    ASSERT_EQ(c->containers[0].pause_timeout_ms, 1500);
+    ASSERT_EQ(c->containers[0].stop_timeout_ms, 7000);
+    ASSERT_EQ(c->containers[1].pause_timeout_ms, 0);
+    ASSERT_EQ(c->containers[1].stop_timeout_ms, 7000);
+    ASSERT_EQ(c->sup.pause_timeout_ms, 1500);
     config_free(c);
 }
 
@@ -738,10 +780,15 @@ static void test_error_unknown_key(void)
 {
     expect_only(MIN_CTR "bogus = 1\n",
                 "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
-                "hostname, env, workdir, stop_signal, stop_timeout)");
+                "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
+                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids)");
     expect_only("[supervisor]\nRun_dir = /x\n",
                 "2: [supervisor] Run_dir: unknown key (expected one of: state_dir, run_dir, "
-                "log_dir, cgroup_parent, stop_timeout)");
+                "log_dir, cgroup_parent, stop_timeout, pause_timeout)");
+    /* Limits belong to containers. */
+    expect_only("[supervisor]\nmemory = 1G\n",
+                "2: [supervisor] memory: unknown key (expected one of: state_dir, run_dir, "
+                "log_dir, cgroup_parent, stop_timeout, pause_timeout)");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
                 "icc, dns)");
@@ -792,6 +839,15 @@ static void test_error_duration(void)
                 "500ms, 2m)");
     expect_error("[supervisor]\nstop_timeout =\n", 2, "invalid duration ''");
     expect_error("[supervisor]\nstop_timeout = 10 s\n", 2, "invalid duration");
+    expect_only("[supervisor]\npause_timeout = 5x\n",
+                "2: [supervisor] pause_timeout: invalid duration '5x' (expected e.g. 10s, "
+                "500ms, 2m)");
+    expect_only(MIN_CTR "pause_timeout = -1\n",
+                "4: [container web] pause_timeout: invalid duration '-1' (expected e.g. 10s, "
+                "500ms, 2m)");
+    expect_error(MIN_CTR "pause_timeout =\n", 4, "pause_timeout: invalid duration ''");
+    expect_only(MIN_CTR "pause_timeout = 1s\npause_timeout = 2s\n",
+                "5: [container web] pause_timeout: duplicate key (first at line 4)");
 }
 
 static void test_error_cgroup_parent(void)
@@ -1072,6 +1128,331 @@ static void test_error_stop_signal(void)
     expect_error(MIN_CTR "stop_signal =\n", 4, "invalid signal ''");
 }
 
+/* ---- cgroup limits ------------------------------------------------------- */
+
+static void test_limit_values(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR "memory = 256M\n"
+                                              "memory_swap = 512M\n"
+                                              "cpus = 1.5\n"
+                                              "cpu_weight = 100\n"
+                                              "cpuset_cpus = 0-1,3\n"
+                                              "cpuset_mems = 0\n"
+                                              "io_weight = 10000\n"
+                                              "pids = 256\n"
+                                              "[container other]\nrootfs = /o\ncommand = o\n");
+    const struct container_spec *w = &c->containers[0], *o = &c->containers[1];
+
+    ASSERT_EQ(w->memory, 256ULL << 20);
+    ASSERT_EQ(w->memory_swap, 512ULL << 20);
+    ASSERT_EQ(w->cpu_millis, 1500);
+    ASSERT_EQ(w->cpu_weight, 100);
+    ASSERT_STREQ(w->cpuset_cpus, "0-1,3");
+    ASSERT_STREQ(w->cpuset_mems, "0");
+    ASSERT_EQ(w->io_weight, 10000);
+    ASSERT_EQ(w->pids, 256);
+    /* Limits are per container: nothing leaks into the next one. */
+    ASSERT_EQ(o->memory, 0);
+    ASSERT_EQ(o->cpu_millis, 0);
+    ASSERT(o->cpuset_cpus == NULL);
+    ASSERT_EQ(o->pids, 0);
+    config_free(c);
+}
+
+static void test_memory_forms(void)
+{
+    static const struct {
+        const char *in;
+        uint64_t bytes;
+    } cases[] = {
+        {"4M", 4ULL << 20},    {"4194304", 4ULL << 20}, {"4096K", 4ULL << 20},
+        {"4096k", 4ULL << 20}, {"256M", 256ULL << 20},  {"256mb", 256ULL << 20},
+        {"1G", 1ULL << 30},    {"2g", 2ULL << 30},      {"1.5G", 3ULL << 29},
+        {"0.5G", 1ULL << 29},  {"1T", 1ULL << 40},      {"5000000b", 5000000},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&text, MIN_CTR "memory = %s\nmemory_swap = %s\n", cases[i].in,
+                        cases[i].in) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].memory, cases[i].bytes);
+        /* Equal to memory: allowed, and means no swap. */
+        ASSERT_EQ(c->containers[0].memory_swap, cases[i].bytes);
+        config_free(c);
+    }
+}
+
+static void test_memory_swap_forms(void)
+{
+    /* memory_swap may come first: it is checked once the section is read. */
+    struct corral_config *c = load_ok(MIN_CTR "memory_swap = 1G\nmemory = 1023M\n");
+
+    ASSERT_EQ(c->containers[0].memory, 1023ULL << 20);
+    ASSERT_EQ(c->containers[0].memory_swap, 1ULL << 30);
+    config_free(c);
+
+    c = load_ok(MIN_CTR "memory = 64M\n");
+    ASSERT_EQ(c->containers[0].memory, 64ULL << 20);
+    ASSERT_EQ(c->containers[0].memory_swap, 0);
+    config_free(c);
+}
+
+static void test_cpus_forms(void)
+{
+    static const struct {
+        const char *in;
+        uint64_t millis;
+    } cases[] = {
+        {"0.5", 500},      {"1", 1000},         {"1.25", 1250},         {"2", 2000},
+        {".5", 500},       {"3.", 3000},        {"007", 7000},          {"0.01", 10},
+        {"0.0095", 10},    {"1.2345", 1235},    {"1.23449", 1234},      {"0.9999", 1000},
+        {"1024", 1024000}, {"1024.0", 1024000}, {"1024.0004", 1024000},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&text, MIN_CTR "cpus = %s\n", cases[i].in) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].cpu_millis, cases[i].millis);
+        config_free(c);
+    }
+}
+
+static void test_weight_and_pids_forms(void)
+{
+    static const struct {
+        const char *key;
+        const char *in;
+        uint64_t value;
+    } cases[] = {
+        {"cpu_weight", "1", 1},       {"cpu_weight", "10000", 10000}, {"cpu_weight", "0100", 100},
+        {"io_weight", "1", 1},        {"io_weight", "10000", 10000},  {"pids", "1", 1},
+        {"pids", "4194304", 4194304},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        const struct container_spec *w;
+        ASSERT(asprintf(&text, MIN_CTR "%s = %s\n", cases[i].key, cases[i].in) >= 0);
+        c = load_ok(text);
+        w = &c->containers[0];
+        ASSERT_EQ(streq(cases[i].key, "cpu_weight")  ? w->cpu_weight
+                  : streq(cases[i].key, "io_weight") ? w->io_weight
+                                                     : w->pids,
+                  cases[i].value);
+        config_free(c);
+    }
+}
+
+static void test_cpu_list_forms(void)
+{
+    static const char *const cases[] = {
+        "0", "0-3", "0-3,5", "3-3", "5,0-3", "1,1", "4095", "0-4095", "0,2,4,6-7", "00-01",
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&text, MIN_CTR "cpuset_cpus = %s\ncpuset_mems = %s\n", cases[i],
+                        cases[i]) >= 0);
+        c = load_ok(text);
+        /* Kept as written: the kernel reads the same syntax. */
+        ASSERT_STREQ(c->containers[0].cpuset_cpus, cases[i]);
+        ASSERT_STREQ(c->containers[0].cpuset_mems, cases[i]);
+        config_free(c);
+    }
+}
+
+static void test_error_memory(void)
+{
+    expect_only(MIN_CTR "memory = 12Q\n",
+                "4: [container web] memory: invalid size '12Q' (expected e.g. 256M, 1G, 512K)");
+    expect_only(MIN_CTR "memory = 0\n",
+                "4: [container web] memory: '0' is too small (expected at least 4M: with less, "
+                "the kernel's OOM killer ends the container as it starts)");
+    expect_error(MIN_CTR "memory = 4194303\n", 4, "memory: '4194303' is too small");
+    expect_error(MIN_CTR "memory = 3.9M\n", 4, "memory: '3.9M' is too small");
+    expect_error(MIN_CTR "memory =\n", 4, "memory: invalid size ''");
+    expect_error(MIN_CTR "memory = -1\n", 4, "memory: invalid size '-1'");
+    expect_error(MIN_CTR "memory = 1 G\n", 4, "memory: invalid size '1 G'");
+    expect_error(MIN_CTR "memory = max\n", 4, "memory: invalid size 'max'");
+    expect_error(MIN_CTR "memory = 99999999T\n", 4, "memory: invalid size '99999999T'");
+    expect_only(MIN_CTR "memory = 1G\nmemory = 2G\n",
+                "5: [container web] memory: duplicate key (first at line 4)");
+}
+
+static void test_error_memory_swap(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "memory_swap = 1G\n",
+                "4: [container web] memory_swap: set without memory (expected memory = SIZE as "
+                "well: memory_swap is the limit of memory plus swap)");
+    expect_only(MIN_CTR "memory = 512M\nmemory_swap = 256M\n",
+                "5: [container web] memory_swap: '256M' is less than memory = 512M (expected at "
+                "least memory: memory_swap is memory plus swap, and equal to memory means no "
+                "swap)");
+    expect_error(MIN_CTR "memory = 512M\nmemory_swap = 0\n", 5,
+                 "memory_swap: '0' is less than memory = 512M");
+    expect_error(MIN_CTR "memory = 512M\nmemory_swap = 536870911\n", 5,
+                 "memory_swap: '536870911' is less than memory = 512M");
+    expect_only(MIN_CTR "memory = 512M\nmemory_swap = lots\n",
+                "5: [container web] memory_swap: invalid size 'lots' (expected e.g. 256M, 1G, "
+                "512K)");
+    /* An invalid size is reported once, not also as missing memory. */
+    expect_only(MIN_CTR "memory_swap = -1\n",
+                "4: [container web] memory_swap: invalid size '-1' (expected e.g. 256M, 1G, "
+                "512K)");
+    /* A bad memory is reported; memory_swap has nothing to be compared with. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "memory = 1K\nmemory_swap = 2K\n");
+    ASSERT_EQ(d.n, 1);
+    ASSERT(diag_has(&d, 4, "memory: '1K' is too small"));
+    config_diag_clear(&d);
+}
+
+static void test_error_cpus(void)
+{
+    expect_only(MIN_CTR "cpus = half\n",
+                "4: [container web] cpus: invalid number of CPUs 'half' (expected a decimal "
+                "number like 0.5, 1 or 2.25)");
+    expect_only(MIN_CTR "cpus = 0\n",
+                "4: [container web] cpus: '0' out of range (expected 0.010 to 1024)");
+    expect_error(MIN_CTR "cpus = -1\n", 4, "cpus: invalid number of CPUs '-1'");
+    expect_error(MIN_CTR "cpus = +1\n", 4, "cpus: invalid number of CPUs '+1'");
+    expect_error(MIN_CTR "cpus =\n", 4, "cpus: invalid number of CPUs ''");
+    expect_error(MIN_CTR "cpus = .\n", 4, "cpus: invalid number of CPUs '.'");
+    expect_error(MIN_CTR "cpus = 1.2.3\n", 4, "cpus: invalid number of CPUs '1.2.3'");
+    expect_error(MIN_CTR "cpus = 1,5\n", 4, "cpus: invalid number of CPUs '1,5'");
+    expect_error(MIN_CTR "cpus = 1e3\n", 4, "cpus: invalid number of CPUs '1e3'");
+    expect_error(MIN_CTR "cpus = 0x10\n", 4, "cpus: invalid number of CPUs '0x10'");
+    expect_error(MIN_CTR "cpus = inf\n", 4, "cpus: invalid number of CPUs 'inf'");
+    expect_error(MIN_CTR "cpus = 2 cpus\n", 4, "cpus: invalid number of CPUs '2 cpus'");
+    expect_error(MIN_CTR "cpus = 0.000\n", 4, "cpus: '0.000' out of range");
+    expect_error(MIN_CTR "cpus = 0.0004\n", 4, "cpus: '0.0004' out of range");
+    expect_error(MIN_CTR "cpus = 0.009\n", 4, "cpus: '0.009' out of range");
+    expect_error(MIN_CTR "cpus = 1025\n", 4, "cpus: '1025' out of range");
+    expect_error(MIN_CTR "cpus = 1024.001\n", 4, "cpus: '1024.001' out of range");
+    expect_error(MIN_CTR "cpus = 99999999999999999999999\n", 4,
+                 "cpus: '99999999999999999999999' out of range");
+}
+
+static void test_error_weights(void)
+{
+    expect_only(MIN_CTR "cpu_weight = 0\n",
+                "4: [container web] cpu_weight: '0' out of range (expected 1 to 10000)");
+    expect_only(MIN_CTR "cpu_weight = high\n",
+                "4: [container web] cpu_weight: invalid integer 'high' (expected a whole number "
+                "from 1 to 10000)");
+    expect_error(MIN_CTR "cpu_weight = 10001\n", 4, "cpu_weight: '10001' out of range");
+    expect_error(MIN_CTR "cpu_weight = 99999999999999999999999\n", 4,
+                 "cpu_weight: '99999999999999999999999' out of range");
+    expect_error(MIN_CTR "cpu_weight = -5\n", 4, "cpu_weight: invalid integer '-5'");
+    expect_error(MIN_CTR "cpu_weight = 1.5\n", 4, "cpu_weight: invalid integer '1.5'");
+    expect_error(MIN_CTR "cpu_weight =\n", 4, "cpu_weight: invalid integer ''");
+    expect_only(MIN_CTR "io_weight = 0\n",
+                "4: [container web] io_weight: '0' out of range (expected 1 to 10000)");
+    expect_only(MIN_CTR "io_weight = 1k\n",
+                "4: [container web] io_weight: invalid integer '1k' (expected a whole number "
+                "from 1 to 10000)");
+    expect_error(MIN_CTR "io_weight = 10001\n", 4, "io_weight: '10001' out of range");
+}
+
+static void test_error_pids(void)
+{
+    expect_only(MIN_CTR "pids = max\n",
+                "4: [container web] pids: invalid integer 'max' (expected a whole number from 1 "
+                "to 4194304; leave pids unset for no limit)");
+    expect_only(MIN_CTR "pids = 0\n",
+                "4: [container web] pids: '0' out of range (expected 1 to 4194304; leave pids "
+                "unset for no limit)");
+    expect_error(MIN_CTR "pids = 4194305\n", 4, "pids: '4194305' out of range");
+    expect_error(MIN_CTR "pids = -1\n", 4, "pids: invalid integer '-1'");
+    expect_error(MIN_CTR "pids = 1k\n", 4, "pids: invalid integer '1k'");
+    expect_error(MIN_CTR "pids =\n", 4, "pids: invalid integer ''");
+}
+
+static void test_error_cpu_list(void)
+{
+    static const struct {
+        const char *in, *problem;
+    } cases[] = {
+        {"", "empty"},
+        {"0-3,,5", "empty element"},
+        {"0,", "empty element"},
+        {",0", "empty element"},
+        {"a", "'a' is not a number or a range"},
+        {"0-3,x-y", "'x-y' is not a number or a range"},
+        {"1-", "'1-' is not a number or a range"},
+        {"-1", "'-1' is not a number or a range"},
+        {"1-2-3", "'1-2-3' is not a number or a range"},
+        {"0-7:2", "'0-7:2' is not a number or a range"},
+        {"0, 1", "' 1' is not a number or a range"},
+        {"0 - 3", "'0 - 3' is not a number or a range"},
+        {"4096", "'4096' is too large"},
+        {"1,0-99999999999999999999", "'0-99999999999999999999' is too large"},
+        {"0-3,3-1", "descending range '3-1'"},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "cpuset_cpus = %s\n", cases[i].in) >= 0);
+        ASSERT(asprintf(&want,
+                        "4: [container web] cpuset_cpus: invalid CPU list '%s': %s (expected "
+                        "numbers below 4096 or ascending ranges, separated by commas, e.g. "
+                        "0-3,5)",
+                        cases[i].in, cases[i].problem) >= 0);
+        expect_only(text, want);
+    }
+    expect_only(MIN_CTR "cpuset_mems = 1-0\n",
+                "4: [container web] cpuset_mems: invalid memory node list '1-0': descending "
+                "range '1-0' (expected numbers below 4096 or ascending ranges, separated by "
+                "commas, e.g. 0-3,5)");
+    expect_error(MIN_CTR "cpuset_mems = all\n", 4,
+                 "cpuset_mems: invalid memory node list 'all': 'all' is not");
+}
+
+/* Every limit problem at once, each on its own line, in order. */
+static void test_error_limits_all_reported(void)
+{
+    struct config_diag d = load_fail_at(__FILE__, __LINE__,
+                                        MIN_CTR                /* 1-3 */
+                                        "memory = 1\n"         /* 4 */
+                                        "memory_swap = x\n"    /* 5 */
+                                        "cpus = 0\n"           /* 6 */
+                                        "cpu_weight = 0\n"     /* 7 */
+                                        "cpuset_cpus = 9999\n" /* 8 */
+                                        "cpuset_mems = ,\n"    /* 9 */
+                                        "io_weight = 0\n"      /* 10 */
+                                        "pids = 0\n"           /* 11 */
+                                        "pause_timeout = ?\n"  /* 12 */
+                                        "cpus = 1\n");         /* 13 */
+    static const char *const want[] = {
+        ":4: [container web] memory: '1' is too small",
+        ":5: [container web] memory_swap: invalid size 'x'",
+        ":6: [container web] cpus: '0' out of range",
+        ":7: [container web] cpu_weight: '0' out of range",
+        ":8: [container web] cpuset_cpus: invalid CPU list '9999': '9999' is too large",
+        ":9: [container web] cpuset_mems: invalid memory node list ',': empty element",
+        ":10: [container web] io_weight: '0' out of range",
+        ":11: [container web] pids: '0' out of range",
+        ":12: [container web] pause_timeout: invalid duration '?'",
+        ":13: [container web] cpus: duplicate key (first at line 6)",
+    };
+
+    if (d.n != ELEMENTSOF(want))
+        print_diag(&d);
+    ASSERT_EQ(d.n, ELEMENTSOF(want));
+    for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+        ASSERT(strncmp(d.lines[i], NAME, strlen(NAME)) == 0);
+        ASSERT(strncmp(d.lines[i] + strlen(NAME), want[i], strlen(want[i])) == 0);
+    }
+    config_diag_clear(&d);
+}
+
 /* ---- all problems at once ------------------------------------------------ */
 
 static void test_error_many_in_one_run(void)
@@ -1349,14 +1730,19 @@ static void test_dump_round_trip_defaults(void)
     /* Every default is written out. */
     ASSERT(strstr(text, "\n[supervisor]\nstate_dir = /var/lib/corral\nrun_dir = /run/corral\n"
                         "log_dir = /var/log/corral\ncgroup_parent = corral\n"
-                        "stop_timeout = 10s\n"));
+                        "stop_timeout = 10s\npause_timeout = 10s\n"));
     ASSERT(strstr(text, "\n[network]\nbridge = corral0\nsubnet = 10.88.0.0/24\n"
                         "gateway = 10.88.0.1\nnat = yes\nicc = yes\ndns = host\n"));
     ASSERT(strstr(text, "\n[container web]\nrootfs = /srv/web\ncommand = [\"/bin/true\"]\n"
                         "hostname = web\n"
                         "env = PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
                         "env = HOSTNAME=web\nenv = HOME=/root\nenv = container=corral\n"
-                        "workdir = /\nstop_signal = SIGTERM\nstop_timeout = 10s\n"));
+                        "workdir = /\nstop_signal = SIGTERM\nstop_timeout = 10s\n"
+                        "pause_timeout = 10s\n"));
+    /* Unset limits are not written: there is nothing to write for them. */
+    ASSERT(!strstr(text, "memory"));
+    ASSERT(!strstr(text, "cpu"));
+    ASSERT(!strstr(text, "pids"));
     assert_round_trip(c);
     config_free(c);
 
@@ -1373,6 +1759,7 @@ static void test_dump_round_trip_everything(void)
                                       "log_dir = /log\n"
                                       "cgroup_parent = a/b\n"
                                       "stop_timeout = 1500ms\n"
+                                      "pause_timeout = 2s\n"
                                       "[network]\n"
                                       "bridge = br0\n"
                                       "subnet = 192.168.0.0/16\n"
@@ -1389,6 +1776,15 @@ static void test_dump_round_trip_everything(void)
                                       "workdir = /srv\n"
                                       "stop_signal = 40\n"
                                       "stop_timeout = 1m\n"
+                                      "pause_timeout = 0\n"
+                                      "memory = 1.5G\n"
+                                      "memory_swap = 4G\n"
+                                      "cpus = .25\n"
+                                      "cpu_weight = 200\n"
+                                      "cpuset_cpus = 0-3,5\n"
+                                      "cpuset_mems = 0\n"
+                                      "io_weight = 50\n"
+                                      "pids = 128\n"
                                       "[container json]\n"
                                       "rootfs = /j\n"
                                       "command = [\"a\\u0020;b\", \"\\u00e9\", \"tab\\there\"]\n"
@@ -1407,8 +1803,56 @@ static void test_dump_round_trip_everything(void)
     ASSERT(strstr(text, "stop_signal = 40\n"));
     ASSERT(strstr(text, "stop_timeout = 1500ms\n"));
     ASSERT(strstr(text, "dns = 1.1.1.1 9.9.9.9\n"));
+    ASSERT(strstr(text, "[supervisor]\n"));
+    ASSERT(strstr(text, "stop_timeout = 1500ms\npause_timeout = 2s\n"));
+    ASSERT(strstr(text, "stop_timeout = 60s\npause_timeout = 0s\nmemory = 1536M\n"
+                        "memory_swap = 4G\ncpus = 0.25\ncpu_weight = 200\n"
+                        "cpuset_cpus = 0-3,5\ncpuset_mems = 0\nio_weight = 50\npids = 128\n"));
+    /* [container json] inherits [supervisor]'s pause_timeout. */
+    ASSERT(strstr(text, "stop_signal = SIGKILL\nstop_timeout = 1500ms\npause_timeout = 2s\n"));
     assert_round_trip(c);
     config_free(c);
+}
+
+static void test_dump_limits(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"memory = 256m", "memory = 256M\n"},
+        {"memory = 4.5M", "memory = 4608K\n"},
+        {"memory = 4194305", "memory = 4194305\n"},
+        {"memory = 1024M", "memory = 1G\n"},
+        {"memory = 2048G", "memory = 2T\n"},
+        {"memory = 4M\nmemory_swap = 5000000b", "memory_swap = 5000000\n"},
+        {"cpus = .5", "cpus = 0.5\n"},
+        {"cpus = 1.250", "cpus = 1.25\n"},
+        {"cpus = 0.0095", "cpus = 0.01\n"},
+        {"cpus = 0.12", "cpus = 0.12\n"},
+        {"cpus = 0.0625", "cpus = 0.063\n"},
+        {"cpus = 2.000", "cpus = 2\n"},
+        {"cpus = 1024", "cpus = 1024\n"},
+        {"cpu_weight = 0100", "cpu_weight = 100\n"},
+        {"io_weight = 7", "io_weight = 7\n"},
+        {"pids = 4194304", "pids = 4194304\n"},
+        {"cpuset_cpus = 5,0-3", "cpuset_cpus = 5,0-3\n"},
+        {"cpuset_mems = 0-1", "cpuset_mems = 0-1\n"},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *in = NULL, *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&in, MIN_CTR "%s\n", cases[i].in) >= 0);
+        c = load_ok(in);
+        text = dump(c);
+        if (!strstr(text, cases[i].out)) {
+            fprintf(stderr, "no \"%s\" in the dump of \"%s\":\n%s", cases[i].out, cases[i].in,
+                    text);
+            exit(1);
+        }
+        assert_round_trip(c);
+        config_free(c);
+    }
 }
 
 static void test_argv_to_string(void)
@@ -1449,6 +1893,7 @@ static const struct test tests[] = {
     T(test_supervisor_values),
     T(test_durations),
     T(test_stop_timeout_inherited),
+    T(test_pause_timeout_inherited),
     T(test_network_values),
     T(test_network_gateway_default),
     T(test_bridge_name_limits),
@@ -1501,6 +1946,19 @@ static const struct test tests[] = {
     T(test_error_env),
     T(test_error_workdir),
     T(test_error_stop_signal),
+    T(test_limit_values),
+    T(test_memory_forms),
+    T(test_memory_swap_forms),
+    T(test_cpus_forms),
+    T(test_weight_and_pids_forms),
+    T(test_cpu_list_forms),
+    T(test_error_memory),
+    T(test_error_memory_swap),
+    T(test_error_cpus),
+    T(test_error_weights),
+    T(test_error_pids),
+    T(test_error_cpu_list),
+    T(test_error_limits_all_reported),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -1511,6 +1969,7 @@ static const struct test tests[] = {
     T(test_check_host),
     T(test_dump_round_trip_defaults),
     T(test_dump_round_trip_everything),
+    T(test_dump_limits),
     T(test_argv_to_string),
 };
 
