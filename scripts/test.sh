@@ -2,9 +2,12 @@
 # The whole test suite, as root: installs what it needs, builds, and runs
 #   1. every meson test of the normal build (unit, root integration, and the
 #      valgrind runs of the unit tests and of supervisor scenarios);
-#   2. the root integration tests again against an ASan+UBSan build.
-# Ends with one line "N passed, N failed[, N skipped]" counting TAP subtests;
-# exits non-zero if anything failed. SANITIZE=0 skips step 2.
+#   2. the root integration tests again against an ASan+UBSan build;
+#   3. every root test again on a pure cgroup v2 host: a QEMU guest booted
+#      once by scripts/test-vm.sh (this host may be hybrid v1, as CI's is).
+# Ends with one line "N passed, N failed[, N skipped]" counting TAP subtests
+# of all three; exits non-zero if anything failed. SANITIZE=0 skips step 2,
+# VM=0 step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +41,19 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     logs+=(build-asan/meson-logs/testlog.json)
 fi
 
+tap=()
+if [ "${VM:-1}" != 0 ]; then
+    echo "==> the root suite on a pure cgroup v2 host (QEMU, software emulation)"
+    scripts/test-vm.sh build/vm-tap.log >/dev/null
+    grep -E '^(not ok|# tests/|# cgroups)' build/vm-tap.log || true
+    tap=(--tap build/vm-tap.log)
+fi
+
 # meson's own summary is not the project's: count TAP subtests.
-python3 scripts/count-tests.py "${logs[@]}"
+summary=$(python3 scripts/count-tests.py "${logs[@]}" "${tap[@]}")
+case "$summary" in
+*" 0 failed"*) ;;
+*) status=1 ;;
+esac
+echo "$summary"
 exit $status

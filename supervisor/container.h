@@ -58,8 +58,9 @@ struct run {
  * re-reading v1's freezer.state on a short timer; bounded by pause_timeout. */
 struct freeze_op {
     bool active;
-    bool freeze; /* the target: frozen (pause) or thawed (resume) */
-    bool watching;
+    bool freeze;         /* the target: frozen (pause) or thawed (resume) */
+    bool watching;       /* for the whole run, once started */
+    unsigned quick_ms;   /* the last quick re-read's delay */
     uv_fs_event_t watch; /* cgroup.events */
     uv_timer_t recheck;  /* v1 freezer.state */
     uv_timer_t deadline; /* pause_timeout */

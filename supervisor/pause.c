@@ -4,7 +4,14 @@
  * confirmation is event-driven where cgroup2 offers cgroup.events (an
  * inotify watch through uv_fs_event); v1's freezer.state has no
  * notification and is re-read on a short timer. pause_timeout bounds both:
- * a freeze that does not complete in time is rolled back (thawed). */
+ * a freeze that does not complete in time is rolled back (thawed).
+ *
+ * The kernel rate-limits cgroup.events notifications (a second one within
+ * 10 ms of the last is deferred), and a freeze of sleeping tasks usually
+ * completes within a millisecond; so the state is also re-read a few times
+ * right after the write (next loop turn, then 1, 2, 4, 8 ms) before the
+ * watch alone is relied on. The watch lives as long as the run: adding and
+ * removing an inotify watch costs milliseconds on cgroupfs. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,15 +24,14 @@
 
 /* How often v1's freezer.state is re-read while a freeze is pending. */
 #define RECHECK_MS 5
+/* The quick re-reads after a write stop at this delay; the watch (or, on
+ * v1, RECHECK_MS) takes over. */
+#define QUICK_MAX_MS 8
 
-static void stop_watching(struct freeze_op *f)
+static void stop_timers(struct freeze_op *f)
 {
     uv_timer_stop(&f->deadline);
     uv_timer_stop(&f->recheck);
-    if (f->watching) {
-        uv_fs_event_stop(&f->watch);
-        f->watching = false;
-    }
 }
 
 /* The operation is over: record how, wake waiters through the state. */
@@ -33,7 +39,7 @@ static void finish(struct container *c, const char *error)
 {
     struct freeze_op *f = &c->freeze;
 
-    stop_watching(f);
+    stop_timers(f);
     f->active = false;
     f->done++;
     snprintf(f->error, sizeof(f->error), "%s", error ? error : "");
@@ -66,8 +72,13 @@ static void check(struct container *c)
         finish(c, NULL);
         return;
     }
-    if (!f->watching)
+    /* Quick re-reads, doubling; then the watch, or v1's steady re-read. */
+    if (f->quick_ms < QUICK_MAX_MS) {
+        f->quick_ms = f->quick_ms ? f->quick_ms * 2 : 1;
+        uv_timer_start(&f->recheck, on_recheck, f->quick_ms, 0);
+    } else if (!f->watching) {
         uv_timer_start(&f->recheck, on_recheck, RECHECK_MS, 0);
+    }
 }
 
 static void on_recheck(uv_timer_t *t)
@@ -112,15 +123,16 @@ static int begin(struct container *c, bool freeze)
     if (f->active) {
         if (f->freeze == freeze)
             return 0;
-        stop_watching(f);
+        stop_timers(f);
         f->active = false;
     }
     f->active = true;
     f->freeze = freeze;
+    f->quick_ms = 0;
     f->error[0] = 0;
     /* Watch before writing, so the change cannot slip between the two. */
     watch = cg_freezer_watch_path(c->cg);
-    if (watch) {
+    if (watch && !f->watching) {
         r = uv_fs_event_start(&f->watch, on_watch, watch, 0);
         if (r < 0)
             log_warn("%s: Failed to watch '%s': %s, re-reading on a timer instead", c->spec->name,
@@ -135,12 +147,11 @@ static int begin(struct container *c, bool freeze)
         finish(c, msg);
         return r;
     }
-    /* No synchronous check: the answer comes from the watch, the re-read
-     * timer or the deadline, in loop order, so a pause_timeout of 0 is a
-     * deterministic way to exercise the rollback. */
+    /* No synchronous check: the answer comes from the loop. The deadline is
+     * started first, and libuv runs timers due together in start order, so
+     * a pause_timeout of 0 deterministically exercises the rollback. */
     uv_timer_start(&f->deadline, on_deadline, c->spec->pause_timeout_ms, 0);
-    if (!f->watching)
-        uv_timer_start(&f->recheck, on_recheck, 0, 0);
+    uv_timer_start(&f->recheck, on_recheck, 0, 0);
     return 0;
 }
 
@@ -168,10 +179,15 @@ void container_freeze_cancel(struct container *c)
     bool was_frozen = c->state == CTR_PAUSED || (f->active && f->freeze);
 
     if (f->active) {
-        stop_watching(f);
+        stop_timers(f);
         f->active = false;
         f->done++;
         snprintf(f->error, sizeof(f->error), "cancelled: the container is stopping");
+    }
+    /* The run's cgroup is about to go: so does the watch on it. */
+    if (f->watching) {
+        uv_fs_event_stop(&f->watch);
+        f->watching = false;
     }
     if (was_frozen && c->cg)
         (void) cg_freeze(c->cg, false);

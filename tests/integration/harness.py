@@ -19,6 +19,8 @@ import traceback
 import uuid
 
 CORRAL = os.environ.get("CORRAL", "build/corral")
+# How much slower than native this host is (a VM under emulation: 5-10).
+SLOW = float(os.environ.get("CORRAL_TEST_SLOW", "1"))
 PAYLOAD = os.environ.get("PAYLOAD", "build/tests/payload")
 SRCDIR = os.environ.get("SRCDIR", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -34,6 +36,7 @@ def check(cond, msg):
 
 
 def wait_for(pred, timeout=10.0, interval=0.02, what="condition"):
+    timeout *= SLOW
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -173,7 +176,7 @@ class Env:
         except FileNotFoundError:
             return ""
 
-    def corral(self, *args, check_rc=0, timeout=60):
+    def corral(self, *args, check_rc=0, timeout=60 * SLOW):
         r = subprocess.run([CORRAL, "--run-dir", self.run_dir, *args], capture_output=True,
                            text=True, timeout=timeout)
         if check_rc is not None and r.returncode != check_rc:
@@ -214,7 +217,7 @@ class Env:
 
     def wait_exit(self, timeout=30):
         try:
-            return self.proc.wait(timeout)
+            return self.proc.wait(timeout * SLOW)
         except subprocess.TimeoutExpired:
             raise TestFailure(f"supervisor did not exit within {timeout}s\n"
                               + self.supervisor_log())

@@ -60,18 +60,24 @@ def test_missing_rootfs_refused_up_front(env: Env):
 
 def test_failed_clone_leaves_nothing(env: Env):
     """A start that fails before there is a process (here clone, refused by
-    a pids limit of 1 on the supervisor) is reported, removes the cgroup it
-    made, and does not keep the supervisor from finishing."""
+    pids limits) is reported, removes the cgroup it made, and does not keep
+    the supervisor from finishing. The child is charged to the supervisor's
+    cgroup where it is attached after clone (v1), and to its own cgroup
+    where it is born there (cgroup2 CLONE_INTO_CGROUP): limit both."""
     from harness import pids_hierarchy
     root = pids_hierarchy()
     if not root:
         print("# SKIP no pids controller")
         return
     cg = os.path.join(root, env.cgroup_parent + "-sup")
+    parent = os.path.join(root, env.cgroup_parent)
     os.mkdir(cg)
+    os.mkdir(parent)
     try:
         with open(os.path.join(cg, "pids.max"), "w") as f:
             f.write("1")
+        with open(os.path.join(parent, "pids.max"), "w") as f:
+            f.write("0")
         env.write_config([("a", {"command": "payload exit 0"}),
                           ("b", {"command": "payload exit 0"})])
         env.up("--exit-when-done", wait=False, cgroup=cg)
@@ -84,6 +90,8 @@ def test_failed_clone_leaves_nothing(env: Env):
             env.proc.kill()
             env.proc.wait()
         os.rmdir(cg)
+        if os.path.isdir(parent):
+            os.rmdir(parent)
     env.check_clean()
 
 
