@@ -293,6 +293,33 @@ static int detect(struct cg_manager *m)
     return 0;
 }
 
+/* Say at start-up what limits this host can enforce, and what it lacks. */
+static void describe_controllers(struct cg_manager *m)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {CG_CTRL_CPU, "cpu"},         {CG_CTRL_MEMORY, "memory"}, {CG_CTRL_MEMSW, "swap"},
+        {CG_CTRL_PIDS, "pids"},       {CG_CTRL_IO, "io"},         {CG_CTRL_CPUSET, "cpuset"},
+        {CG_CTRL_FREEZER, "freezer"},
+    };
+    size_t off = strlen(m->describe);
+
+    for (int missing = 0; missing < 2; missing++) {
+        bool first = true;
+        for (size_t i = 0; i < ELEMENTSOF(names) && off < sizeof(m->describe); i++) {
+            bool have = (m->controllers & names[i].bit) != 0;
+            if (have == (bool) missing)
+                continue;
+            off += (size_t) snprintf(m->describe + off, sizeof(m->describe) - off, "%s %s",
+                                     first ? (missing ? "; missing:" : "; usable:") : "",
+                                     names[i].name);
+            first = false;
+        }
+    }
+}
+
 int cg_manager_new(const char *parent, struct cg_manager **ret)
 {
     struct cg_manager *m = calloc(1, sizeof(*m));
@@ -313,6 +340,7 @@ int cg_manager_new(const char *parent, struct cg_manager **ret)
         cg_manager_free(m);
         return r;
     }
+    describe_controllers(m);
     *ret = m;
     return 0;
 }

@@ -13,43 +13,18 @@ import sys
 TAP = re.compile(r"^(not ok|ok)\b(.*)$")
 
 
-def count(test):
-    """(passed, failed, skipped) for one entry of testlog.json."""
-    p = fl = sk = 0
-    plan_skip = False
-    for out in (test.get("stdout") or "").splitlines():
-        if out.startswith("1..0") and "SKIP" in out.upper():
-            plan_skip = True
-        m = TAP.match(out)
-        if not m:
-            continue
-        if "# SKIP" in m.group(2).upper():
-            sk += 1
-        elif m.group(1) == "ok":
-            p += 1
-        else:
-            fl += 1
-    result = test["result"]
-    if p + fl + sk == 0:
-        if result == "SKIP" or plan_skip:
-            return 0, 0, 1
-        if result in ("OK", "EXPECTEDFAIL"):
-            return 1, 0, 0
-        return 0, 1, 0
-    if result in ("TIMEOUT", "ERROR", "FAIL") and fl == 0:
-        fl = 1
-    return p, fl, sk
+MARKER = "#### corral-test: "
 
 
-def count_raw(lines):
-    """(passed, failed, skipped) of concatenated TAP streams."""
-    p = fl = sk = 0
-    planned = seen = 0
+def tally(lines):
+    """(passed, failed, skipped, results seen, plan or None) of TAP lines."""
+    p = fl = sk = seen = 0
+    plan = None
     for out in lines:
-        if re.match(r"^1\.\.\d+", out):
-            fl += max(planned - seen, 0)
-            planned, seen = int(out[3:].split()[0]), 0
-            if planned == 0 and "SKIP" in out.upper():
+        m = re.match(r"^1\.\.(\d+)", out)
+        if m:
+            plan = int(m.group(1))
+            if plan == 0 and "SKIP" in out.upper():
                 sk += 1
             continue
         m = TAP.match(out)
@@ -62,8 +37,47 @@ def count_raw(lines):
             p += 1
         else:
             fl += 1
-    fl += max(planned - seen, 0)
+    return p, fl, sk, seen, plan
+
+
+def count(test):
+    """(passed, failed, skipped) for one entry of testlog.json."""
+    p, fl, sk, seen, plan = tally((test.get("stdout") or "").splitlines())
+    result = test["result"]
+    if seen == 0 and plan != 0:
+        if result == "SKIP":
+            return 0, 0, 1
+        if result in ("OK", "EXPECTEDFAIL"):
+            return 1, 0, 0
+        return 0, 1, 0
+    if result in ("TIMEOUT", "ERROR", "FAIL") and fl == 0:
+        fl = 1
     return p, fl, sk
+
+
+def count_raw(lines):
+    """(passed, failed, skipped) of TAP streams, one a test file, each
+    opened by a MARKER line. A file whose plan promised more results than
+    came, or that printed nothing at all, adds failures."""
+    segments, cur = [], None
+    for out in lines:
+        if out.startswith(MARKER):
+            cur = []
+            segments.append(cur)
+        elif cur is not None:
+            cur.append(out)
+        elif TAP.match(out) or re.match(r"^1\.\.\d+", out):
+            cur = [out]  # no marker: one stream
+            segments.append(cur)
+    totals = [0, 0, 0]
+    for seg in segments:
+        p, fl, sk, seen, plan = tally(seg)
+        if plan is None:
+            fl += 1 if seen == 0 else 0
+        else:
+            fl += max(plan - seen, 0)
+        totals = [totals[0] + p, totals[1] + fl, totals[2] + sk]
+    return tuple(totals)
 
 
 totals = [0, 0, 0]

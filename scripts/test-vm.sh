@@ -23,15 +23,16 @@ tests/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-3600}" \
     -- /bin/sh -c '
         echo "# guest: $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
         for t in tests/integration/test_*.py; do
-            echo "# $t"
+            echo "#### corral-test: $t"
             /usr/bin/python3 -u "$t"
         done
-        echo "# cgroups-lib"
+        echo "#### corral-test: cgroups-lib"
         '"$builddir"'/tests/cgroups/test-cgroups
         exit 0' 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
-    printf '1..1\nnot ok 1 - the cgroup v2 VM did not finish (status %s)\n' "$status" | tee -a "$out"
+    printf '#### corral-test: vm\n1..1\nnot ok 1 - the cgroup v2 VM did not finish (status %s)\n' \
+        "$status" | tee -a "$out"
 fi
 exit 0

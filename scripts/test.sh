@@ -45,7 +45,7 @@ tap=()
 if [ "${VM:-1}" != 0 ]; then
     echo "==> the root suite on a pure cgroup v2 host (QEMU, software emulation)"
     scripts/test-vm.sh build/vm-tap.log >/dev/null
-    grep -E '^(not ok|# tests/|# cgroups)' build/vm-tap.log || true
+    grep -E '^(not ok|#### corral-test)' build/vm-tap.log || true
     tap=(--tap build/vm-tap.log)
 fi
 

@@ -155,22 +155,23 @@ static int begin(struct container *c, bool freeze)
     return 0;
 }
 
-int container_pause(struct container *c)
+static int change(struct container *c, bool freeze)
 {
-    if (c->state == CTR_PAUSED && !c->freeze.active)
-        return 0;
+    if (c->state == (freeze ? CTR_PAUSED : CTR_RUNNING) && !c->freeze.active)
+        return 0; /* already there */
     if (c->state != CTR_RUNNING && c->state != CTR_PAUSED)
         return -ESRCH;
-    return begin(c, true);
+    return begin(c, freeze);
+}
+
+int container_pause(struct container *c)
+{
+    return change(c, true);
 }
 
 int container_resume(struct container *c)
 {
-    if (c->state == CTR_RUNNING && !c->freeze.active)
-        return 0;
-    if (c->state != CTR_PAUSED && c->state != CTR_RUNNING)
-        return -ESRCH;
-    return begin(c, false);
+    return change(c, false);
 }
 
 void container_freeze_cancel(struct container *c)

@@ -144,6 +144,27 @@ def test_pause_timeout_rolls_back(env: Env):
     env.check_clean()
 
 
+def test_unenforceable_limit_is_an_error(env: Env):
+    """A limit the host cannot enforce fails that container's start with a
+    precise line, never a silent no-op; the others run."""
+    cpus = os.cpu_count() or 1
+    env.write_config([("nocpus", {"command": "payload wait", "cpuset_cpus": f"0-{cpus + 63}"}),
+                      ("ok", {"command": "payload wait", "cpuset_cpus": "0"})])
+    env.up()
+    # The kernel's word for it differs (v1: ERANGE, v2: EINVAL); the line
+    # names the file either way.
+    msg = "set cgroup limit 'cpuset.cpus': "
+    c = env.wait_status("nocpus", lambda c: c["status"].startswith(f"exited (error: {msg}"))
+    check(f"nocpus: {c['last_exit']['error']}" in env.supervisor_log(), env.supervisor_log())
+    ok = env.wait_status("ok", "running")
+    with open(f"/proc/{ok['pid']}/status") as f:
+        allowed = [l for l in f if l.startswith("Cpus_allowed_list:")][0].split()[1]
+    check(allowed == "0", f"cpuset_cpus = 0 but it may run on {allowed}")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
 if __name__ == "__main__":
     run([test_memory_oom, test_cpu_quota, test_pids_limit, test_pause_resume,
-         test_pause_timeout_rolls_back])
+         test_pause_timeout_rolls_back, test_unenforceable_limit_is_an_error])
