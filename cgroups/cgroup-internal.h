@@ -80,6 +80,9 @@ int cg_attach_pid(const char *dir, pid_t pid);
 bool cg_hier_has(const struct cg_hierarchy *hier, const char *controller);
 bool cg_file_exists(const char *dir, const char *file);
 int cg_write_u64(const char *dir, const char *file, uint64_t value);
+/* For set_limits: write, and on failure name the file in *ret_file. */
+int cg_set(const char *dir, const char *file, const char *value, const char **ret_file);
+int cg_set_u64(const char *dir, const char *file, uint64_t value, const char **ret_file);
 /* A number, or "max" (UINT64_MAX). */
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret);
 /* The value of "key N" in a flat-keyed file (cpu.stat, memory.events). */

@@ -265,15 +265,6 @@ static int v1_kill_all(struct cg_handle *h)
     return r;
 }
 
-static int set(const char *dir, const char *file, uint64_t value, const char **ret_file)
-{
-    int r = cg_write_u64(dir, file, value);
-
-    if (r < 0)
-        *ret_file = file;
-    return r;
-}
-
 static int v1_set_limits(struct cg_handle *h, const struct cg_limits *l, const char **ret_file)
 {
     const char *dir;
@@ -281,56 +272,53 @@ static int v1_set_limits(struct cg_handle *h, const struct cg_limits *l, const c
 
     dir = ctrl_dir(h, "memory");
     if (l->memory) {
-        r = set(dir, "memory.limit_in_bytes", l->memory, ret_file);
+        r = cg_set_u64(dir, "memory.limit_in_bytes", l->memory, ret_file);
         /* memsw must stay >= memory: raising memory above an existing
          * (reused cgroup's) memsw needs memsw raised first. */
         if (r == -EINVAL && l->memory_swap) {
-            r = set(dir, "memory.memsw.limit_in_bytes", l->memory_swap, ret_file);
+            r = cg_set_u64(dir, "memory.memsw.limit_in_bytes", l->memory_swap, ret_file);
             if (r >= 0)
-                r = set(dir, "memory.limit_in_bytes", l->memory, ret_file);
+                r = cg_set_u64(dir, "memory.limit_in_bytes", l->memory, ret_file);
         }
         if (r < 0)
             return r;
     }
     if (l->memory_swap &&
-        (r = set(dir, "memory.memsw.limit_in_bytes", l->memory_swap, ret_file)) < 0)
+        (r = cg_set_u64(dir, "memory.memsw.limit_in_bytes", l->memory_swap, ret_file)) < 0)
         return r;
 
     dir = ctrl_dir(h, "cpu");
     if (l->cpu_quota_us || l->cpu_period_us) {
         uint64_t period = l->cpu_period_us ? l->cpu_period_us : 100000;
-        if ((r = set(dir, "cpu.cfs_period_us", period, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "cpu.cfs_period_us", period, ret_file)) < 0)
             return r;
-        if (l->cpu_quota_us && (r = set(dir, "cpu.cfs_quota_us", l->cpu_quota_us, ret_file)) < 0)
+        if (l->cpu_quota_us &&
+            (r = cg_set_u64(dir, "cpu.cfs_quota_us", l->cpu_quota_us, ret_file)) < 0)
             return r;
     }
     if (l->cpu_weight) {
         /* systemd's and crun's mapping: 1..10000 onto 2..262144, with the
          * v2 default 100 close to v1's default 1024. */
         uint64_t shares = 2 + ((l->cpu_weight - 1) * 262142) / 9999;
-        if ((r = set(dir, "cpu.shares", shares, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "cpu.shares", shares, ret_file)) < 0)
             return r;
     }
 
-    if (l->pids && (r = set(ctrl_dir(h, "pids"), "pids.max", l->pids, ret_file)) < 0)
+    if (l->pids && (r = cg_set_u64(ctrl_dir(h, "pids"), "pids.max", l->pids, ret_file)) < 0)
         return r;
 
     if (l->io_weight) {
         /* 1..10000 linearly onto blkio's 10..1000. */
         uint64_t w = 10 + ((l->io_weight - 1) * 990) / 9999;
-        if ((r = set(ctrl_dir(h, "blkio"), h->m->v1_io_file, w, ret_file)) < 0)
+        if ((r = cg_set_u64(ctrl_dir(h, "blkio"), h->m->v1_io_file, w, ret_file)) < 0)
             return r;
     }
 
     dir = ctrl_dir(h, "cpuset");
-    if (l->cpuset_cpus && (r = cg_write(dir, "cpuset.cpus", l->cpuset_cpus)) < 0) {
-        *ret_file = "cpuset.cpus";
+    if (l->cpuset_cpus && (r = cg_set(dir, "cpuset.cpus", l->cpuset_cpus, ret_file)) < 0)
         return r;
-    }
-    if (l->cpuset_mems && (r = cg_write(dir, "cpuset.mems", l->cpuset_mems)) < 0) {
-        *ret_file = "cpuset.mems";
+    if (l->cpuset_mems && (r = cg_set(dir, "cpuset.mems", l->cpuset_mems, ret_file)) < 0)
         return r;
-    }
     return 0;
 }
 

@@ -218,15 +218,6 @@ int cg_unified_freezer_state(const char *dir)
     return want[0] == '1' ? CG_FREEZING : CG_THAWED;
 }
 
-static int set(const char *dir, const char *file, const char *value, const char **ret_file)
-{
-    int r = cg_write(dir, file, value);
-
-    if (r < 0)
-        *ret_file = file;
-    return r;
-}
-
 static int v2_set_limits(struct cg_handle *h, const struct cg_limits *l, const char **ret_file)
 {
     const char *dir = h->dirs[h->m->unified];
@@ -234,14 +225,12 @@ static int v2_set_limits(struct cg_handle *h, const struct cg_limits *l, const c
     int r;
 
     if (l->memory) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, l->memory);
-        if ((r = set(dir, "memory.max", buf, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "memory.max", l->memory, ret_file)) < 0)
             return r;
     }
     if (l->memory_swap) {
         /* v2 limits swap alone; docker's figure is memory + swap. */
-        snprintf(buf, sizeof(buf), "%" PRIu64, l->memory_swap - l->memory);
-        if ((r = set(dir, "memory.swap.max", buf, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "memory.swap.max", l->memory_swap - l->memory, ret_file)) < 0)
             return r;
     }
     if (l->cpu_quota_us || l->cpu_period_us) {
@@ -250,27 +239,25 @@ static int v2_set_limits(struct cg_handle *h, const struct cg_limits *l, const c
             snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64, l->cpu_quota_us, period);
         else
             snprintf(buf, sizeof(buf), "max %" PRIu64, period);
-        if ((r = set(dir, "cpu.max", buf, ret_file)) < 0)
+        if ((r = cg_set(dir, "cpu.max", buf, ret_file)) < 0)
             return r;
     }
     if (l->cpu_weight) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, l->cpu_weight);
-        if ((r = set(dir, "cpu.weight", buf, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "cpu.weight", l->cpu_weight, ret_file)) < 0)
             return r;
     }
     if (l->pids) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, l->pids);
-        if ((r = set(dir, "pids.max", buf, ret_file)) < 0)
+        if ((r = cg_set_u64(dir, "pids.max", l->pids, ret_file)) < 0)
             return r;
     }
     if (l->io_weight) {
         snprintf(buf, sizeof(buf), "default %" PRIu64, l->io_weight);
-        if ((r = set(dir, "io.weight", buf, ret_file)) < 0)
+        if ((r = cg_set(dir, "io.weight", buf, ret_file)) < 0)
             return r;
     }
-    if (l->cpuset_cpus && (r = set(dir, "cpuset.cpus", l->cpuset_cpus, ret_file)) < 0)
+    if (l->cpuset_cpus && (r = cg_set(dir, "cpuset.cpus", l->cpuset_cpus, ret_file)) < 0)
         return r;
-    if (l->cpuset_mems && (r = set(dir, "cpuset.mems", l->cpuset_mems, ret_file)) < 0)
+    if (l->cpuset_mems && (r = cg_set(dir, "cpuset.mems", l->cpuset_mems, ret_file)) < 0)
         return r;
     return 0;
 }

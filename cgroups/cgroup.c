@@ -137,6 +137,24 @@ int cg_write_u64(const char *dir, const char *file, uint64_t value)
     return cg_write(dir, file, buf);
 }
 
+int cg_set(const char *dir, const char *file, const char *value, const char **ret_file)
+{
+    int r = cg_write(dir, file, value);
+
+    if (r < 0)
+        *ret_file = file;
+    return r;
+}
+
+int cg_set_u64(const char *dir, const char *file, uint64_t value, const char **ret_file)
+{
+    int r = cg_write_u64(dir, file, value);
+
+    if (r < 0)
+        *ret_file = file;
+    return r;
+}
+
 static int parse_value(const char *s, uint64_t *ret)
 {
     char *end;

@@ -51,6 +51,13 @@ static int run_signal(const struct run *run, int sig)
     return 0;
 }
 
+static uint64_t oom_kills(struct cg_handle *cg)
+{
+    struct cg_stats st = {0};
+
+    return cg_stats(cg, &st) == 0 ? st.oom_kills : 0;
+}
+
 static void describe_exit(const struct exit_status *e, char *buf, size_t len)
 {
     switch (e->kind) {
@@ -257,12 +264,12 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
         c->last_exit.kind = EXIT_CODE;
         c->last_exit.code = si.si_status;
     } else {
-        struct cg_stats st = {0};
         c->last_exit.kind = EXIT_SIGNAL;
         c->last_exit.code = si.si_status;
-        /* A SIGKILL with an OOM kill counted in its (fresh) cgroup is the
-         * kernel's OOM killer, not a person: say so. */
-        if (si.si_status == SIGKILL && c->cg && cg_stats(c->cg, &st) == 0 && st.oom_kills > 0)
+        /* A SIGKILL while this run's cgroup counted a new OOM kill is the
+         * kernel's OOM killer, not a person: say so. (The count is compared
+         * with the run's start: a restart may reuse a cgroup.) */
+        if (si.si_status == SIGKILL && c->cg && oom_kills(c->cg) > run->oom_kills_before)
             c->last_exit.kind = EXIT_OOM;
     }
 
@@ -431,6 +438,7 @@ int container_start(struct container *c)
     }
     run->c = c;
     run->pid = res.pid;
+    run->oom_kills_before = oom_kills(c->cg);
     run->pidfd = res.pidfd;
     run->errfd = res.errfd;
     (void) fcntl(run->errfd, F_SETFL, O_NONBLOCK);

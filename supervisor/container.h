@@ -51,6 +51,7 @@ struct run {
     bool have_error;
     struct spawn_error error;
     int open_handles;
+    uint64_t oom_kills_before; /* the cgroup's count when the run began */
 };
 
 /* A pause or resume in progress, confirmed by the freezer: through an

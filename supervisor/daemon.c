@@ -297,7 +297,7 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
         d.n_ctrs++;
     }
 
-    log_info("corral %s supervising %zu container(s), control socket %s", "0.1.0", d.n_ctrs,
+    log_info("corral %s supervising %zu container(s), control socket %s", CORRAL_VERSION, d.n_ctrs,
              d.socket_path);
     for (size_t i = 0; i < d.n_ctrs && !d.shutting_down; i++)
         (void) container_start(d.ctrs[i]);

@@ -324,7 +324,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_OK;
         case OPT_VERSION:
-            printf("corral 0.1.0\n");
+            printf("corral %s\n", CORRAL_VERSION);
             return EXIT_OK;
         default:
             usage(stderr);
