@@ -70,6 +70,14 @@ enum {
     SUP_CGROUP_PARENT,
     SUP_STOP_TIMEOUT,
     SUP_PAUSE_TIMEOUT,
+    SUP_RESTART,
+    SUP_RESTART_MAX,
+    SUP_RESTART_DELAY,
+    SUP_RESTART_DELAY_MAX,
+    SUP_RESTART_RESET_AFTER,
+    SUP_START_GRACE,
+    SUP_LOG_MAX_SIZE,
+    SUP_LOG_MAX_FILES,
     _SUP_KEY_MAX,
 };
 enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS, _NET_KEY_MAX };
@@ -90,6 +98,16 @@ enum {
     CTR_CPUSET_MEMS,
     CTR_IO_WEIGHT,
     CTR_PIDS,
+    CTR_RESTART,
+    CTR_RESTART_MAX,
+    CTR_RESTART_DELAY,
+    CTR_RESTART_DELAY_MAX,
+    CTR_RESTART_RESET_AFTER,
+    CTR_START_GRACE,
+    CTR_SUCCESS_EXIT_CODES,
+    CTR_DEPENDS_ON,
+    CTR_LOG_MAX_SIZE,
+    CTR_LOG_MAX_FILES,
     _CTR_KEY_MAX,
 };
 /* The longest list plus its NULL. */
@@ -106,6 +124,14 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [SUP_CGROUP_PARENT] = "cgroup_parent",
             [SUP_STOP_TIMEOUT] = "stop_timeout",
             [SUP_PAUSE_TIMEOUT] = "pause_timeout",
+            [SUP_RESTART] = "restart",
+            [SUP_RESTART_MAX] = "restart_max",
+            [SUP_RESTART_DELAY] = "restart_delay",
+            [SUP_RESTART_DELAY_MAX] = "restart_delay_max",
+            [SUP_RESTART_RESET_AFTER] = "restart_reset_after",
+            [SUP_START_GRACE] = "start_grace",
+            [SUP_LOG_MAX_SIZE] = "log_max_size",
+            [SUP_LOG_MAX_FILES] = "log_max_files",
         },
     [SECTION_NETWORK] =
         {
@@ -134,6 +160,16 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_CPUSET_MEMS] = "cpuset_mems",
             [CTR_IO_WEIGHT] = "io_weight",
             [CTR_PIDS] = "pids",
+            [CTR_RESTART] = "restart",
+            [CTR_RESTART_MAX] = "restart_max",
+            [CTR_RESTART_DELAY] = "restart_delay",
+            [CTR_RESTART_DELAY_MAX] = "restart_delay_max",
+            [CTR_RESTART_RESET_AFTER] = "restart_reset_after",
+            [CTR_START_GRACE] = "start_grace",
+            [CTR_SUCCESS_EXIT_CODES] = "success_exit_codes",
+            [CTR_DEPENDS_ON] = "depends_on",
+            [CTR_LOG_MAX_SIZE] = "log_max_size",
+            [CTR_LOG_MAX_FILES] = "log_max_files",
         },
 };
 
@@ -161,6 +197,38 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
 /* The kernel's PID_MAX_LIMIT on 64-bit: pids.max refuses anything above. */
 #define PIDS_MAX 4194304
 #define CPUSET_MAX 4096
+#define RESTART_MAX_MAX 1000000
+#define LOG_MAX_SIZE_MIN 4096
+#define LOG_MAX_FILES_MAX 1000
+#define RESTART_EXPECTED "expected no, always, on-failure, on-failure:N or unless-stopped"
+
+/* The keys the restart and log settings have in a section kind: the same
+ * names in [supervisor] (defaults) and [container NAME] (overrides). */
+struct policy_keys {
+    int restart, max, delay, delay_max, reset_after, start_grace, log_max_size, log_max_files;
+};
+static const struct policy_keys sup_policy_keys = {
+    SUP_RESTART,           SUP_RESTART_MAX,         SUP_RESTART_DELAY,
+    SUP_RESTART_DELAY_MAX, SUP_RESTART_RESET_AFTER, SUP_START_GRACE,
+    SUP_LOG_MAX_SIZE,      SUP_LOG_MAX_FILES,
+};
+static const struct policy_keys ctr_policy_keys = {
+    CTR_RESTART,           CTR_RESTART_MAX,         CTR_RESTART_DELAY,
+    CTR_RESTART_DELAY_MAX, CTR_RESTART_RESET_AFTER, CTR_START_GRACE,
+    CTR_LOG_MAX_SIZE,      CTR_LOG_MAX_FILES,
+};
+
+static const char *const restart_policy_names[_RESTART_POLICY_MAX] = {
+    [RESTART_NO] = "no",
+    [RESTART_ALWAYS] = "always",
+    [RESTART_ON_FAILURE] = "on-failure",
+    [RESTART_UNLESS_STOPPED] = "unless-stopped",
+};
+
+const char *restart_policy_to_string(enum restart_policy p)
+{
+    return p < _RESTART_POLICY_MAX ? restart_policy_names[p] : "unknown";
+}
 
 static const char *const default_path_env =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -917,9 +985,108 @@ static const char *cgroup_path_problem(const char *path)
     return NULL;
 }
 
+/* "no", "always", "unless-stopped", "on-failure" or "on-failure:N". */
+static void parse_restart(struct parser *p, const struct raw_section *s, int key,
+                          const struct raw_value *v, struct restart_spec *r, unsigned *ret_n)
+{
+    *ret_n = 0;
+    for (int i = 0; i < _RESTART_POLICY_MAX; i++)
+        if (streq(v->value, restart_policy_names[i])) {
+            r->policy = (enum restart_policy) i;
+            return;
+        }
+    if (strncmp(v->value, "on-failure:", 11) == 0) {
+        uint64_t n;
+        int k = parse_uint64(v->value + 11, &n);
+        if (k == 0 && n >= 1 && n <= RESTART_MAX_MAX) {
+            r->policy = RESTART_ON_FAILURE;
+            *ret_n = (unsigned) n;
+            return;
+        }
+        section_error(p, s, v->line, key,
+                      "invalid retry count in '%s' (expected on-failure:N with N from 1 to %d, "
+                      "or on-failure for no limit)",
+                      v->value, RESTART_MAX_MAX);
+        return;
+    }
+    section_error(p, s, v->line, key, "invalid restart policy '%s' (" RESTART_EXPECTED ")",
+                  v->value);
+}
+
+/* The restart and log settings of a section; inherit holds the defaults
+ * ([supervisor]'s for a container, the built-in ones for [supervisor]). */
+static void build_policy(struct parser *p, const struct raw_section *s, const struct policy_keys *k,
+                         const struct restart_spec *inherit_r, const struct log_spec *inherit_l,
+                         struct restart_spec *r, struct log_spec *l)
+{
+    const struct raw_value *pol = raw_get(s, k->restart), *max = raw_get(s, k->max), *v;
+    unsigned n = 0;
+    uint64_t u;
+
+    *r = *inherit_r;
+    *l = *inherit_l;
+    if (pol) {
+        parse_restart(p, s, k->restart, pol, r, &n);
+        /* on-failure:N is this section's own limit and wins; otherwise a
+         * policy of its own brings no limit, unless the inherited one was
+         * set on purpose with restart_max. */
+        if (n > 0 || !r->max_explicit)
+            r->max = n;
+    }
+    if (max) {
+        if (n > 0)
+            section_error(p, s, max->line, k->max,
+                          "set together with restart = %s (expected one of the two: "
+                          "on-failure:N is restart_max = N)",
+                          pol->value);
+        else if (streq(max->value, "unlimited")) {
+            r->max = 0;
+            r->max_explicit = true;
+        } else if (parse_uint64(max->value, &u) < 0 || u < 1 || u > RESTART_MAX_MAX)
+            section_error(p, s, max->line, k->max,
+                          "invalid value '%s' (expected a number of restarts from 1 to %d, or "
+                          "unlimited)",
+                          max->value, RESTART_MAX_MAX);
+        else {
+            r->max = (unsigned) u;
+            r->max_explicit = true;
+        }
+    }
+    parse_duration(p, s, k->delay, &r->delay_ms);
+    parse_duration(p, s, k->delay_max, &r->delay_max_ms);
+    parse_duration(p, s, k->reset_after, &r->reset_after_ms);
+    parse_duration(p, s, k->start_grace, &r->start_grace_ms);
+    v = raw_get(s, k->delay_max) ?: raw_get(s, k->delay);
+    if (v && r->delay_max_ms < r->delay_ms)
+        section_error(p, s, v->line, v == raw_get(s, k->delay) ? k->delay : k->delay_max,
+                      "restart_delay_max (%" PRIu64 "ms) is below restart_delay (%" PRIu64
+                      "ms) (expected restart_delay <= restart_delay_max)",
+                      r->delay_max_ms, r->delay_ms);
+
+    v = raw_get(s, k->log_max_size);
+    if (v && parse_size_value(p, s, k->log_max_size, v, &u)) {
+        if (u < LOG_MAX_SIZE_MIN)
+            section_error(p, s, v->line, k->log_max_size,
+                          "'%s' is too small (expected at least 4K)", v->value);
+        else
+            l->max_size = u;
+    }
+    u = l->max_files;
+    parse_integer(p, s, k->log_max_files, 1, LOG_MAX_FILES_MAX, ", the current file included", &u);
+    l->max_files = (unsigned) u;
+}
+
 static int build_supervisor(struct parser *p, const struct raw_section *s,
                             struct supervisor_spec *sup)
 {
+    static const struct restart_spec restart_defaults = {
+        .policy = RESTART_NO,
+        .delay_ms = 100,
+        .delay_max_ms = 60000,
+        .reset_after_ms = 10000,
+        .start_grace_ms = 1000,
+    };
+    static const struct log_spec log_defaults = {.max_size = 10 << 20, .max_files = 5};
     static const struct {
         int key;
         size_t offset;
@@ -964,6 +1131,8 @@ static int build_supervisor(struct parser *p, const struct raw_section *s,
     parse_duration(p, s, SUP_STOP_TIMEOUT, &sup->stop_timeout_ms);
     sup->pause_timeout_ms = 10000;
     parse_duration(p, s, SUP_PAUSE_TIMEOUT, &sup->pause_timeout_ms);
+    build_policy(p, s, &sup_policy_keys, &restart_defaults, &log_defaults, &sup->restart,
+                 &sup->log);
     return 0;
 }
 
@@ -1400,6 +1569,86 @@ static int build_limits(struct parser *p, const struct raw_section *s, struct co
     return 0;
 }
 
+/* success_exit_codes = 0 3 42: codes that count as success besides 0. */
+static void parse_success_codes(struct parser *p, const struct raw_section *s,
+                                struct container_spec *c)
+{
+    const struct raw_value *v = raw_get(s, CTR_SUCCESS_EXIT_CODES);
+    const char *w;
+
+    c->success_codes[0] = 1; /* 0 is always a success */
+    if (!v)
+        return;
+    w = v->value;
+    for (;;) {
+        char word[32];
+        size_t n;
+        uint64_t code;
+
+        w += strspn(w, " \t,");
+        if (!*w)
+            break;
+        n = strcspn(w, " \t,");
+        snprintf(word, sizeof(word), "%.*s", (int) (n < 31 ? n : 31), w);
+        if (n >= sizeof(word) || parse_uint64(word, &code) < 0 || code > 255) {
+            section_error(p, s, v->line, CTR_SUCCESS_EXIT_CODES,
+                          "invalid exit code '%.*s' (expected numbers from 0 to 255, e.g. 0 3)",
+                          (int) n, w);
+            return;
+        }
+        c->success_codes[code / 8] |= (uint8_t) (1u << (code % 8));
+        w += n;
+    }
+}
+
+/* depends_on = db cache: names only here; build_config() resolves them. */
+static int parse_depends_on(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *v = raw_get(s, CTR_DEPENDS_ON);
+    const char *w;
+
+    if (!v)
+        return 0;
+    c->depends_on_line = v->line;
+    w = v->value;
+    for (;;) {
+        _cleanup_free_ char *name = NULL;
+        size_t n;
+        bool dup = false;
+
+        w += strspn(w, " \t,");
+        if (!*w)
+            break;
+        n = strcspn(w, " \t,");
+        name = strndup(w, n);
+        if (!name)
+            return -ENOMEM;
+        w += n;
+        if (!config_name_is_valid(name)) {
+            section_error(p, s, v->line, CTR_DEPENDS_ON,
+                          "invalid container name '%s' (expected names of [container NAME] "
+                          "sections, separated by spaces)",
+                          name);
+            continue;
+        }
+        if (streq(name, s->name)) {
+            section_error(p, s, v->line, CTR_DEPENDS_ON, "'%s' depends on itself", name);
+            continue;
+        }
+        for (size_t i = 0; i < c->n_depends_on; i++)
+            dup |= streq(c->depends_on[i], name);
+        if (dup)
+            continue;
+        char **nv = realloc(c->depends_on, (c->n_depends_on + 2) * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        c->depends_on = nv;
+        c->depends_on[c->n_depends_on++] = TAKE_PTR(name);
+        c->depends_on[c->n_depends_on] = NULL;
+    }
+    return 0;
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
                            const struct supervisor_spec *sup, struct container_spec *c)
 {
@@ -1514,6 +1763,12 @@ static int build_container(struct parser *p, const struct raw_section *s,
     c->pause_timeout_ms = sup->pause_timeout_ms;
     parse_duration(p, s, CTR_PAUSE_TIMEOUT, &c->pause_timeout_ms);
 
+    build_policy(p, s, &ctr_policy_keys, &sup->restart, &sup->log, &c->restart, &c->log);
+    parse_success_codes(p, s, c);
+    r = parse_depends_on(p, s, c);
+    if (r < 0)
+        return r;
+
     return build_limits(p, s, c);
 }
 
@@ -1541,6 +1796,8 @@ static void container_spec_done(struct container_spec *c)
     free(c->workdir);
     free(c->cpuset_cpus);
     free(c->cpuset_mems);
+    strv_free(c->depends_on);
+    free(c->depends_on_idx);
 }
 
 void config_free(struct corral_config *c)
@@ -1554,6 +1811,75 @@ void config_free(struct corral_config *c)
         container_spec_done(&c->containers[i]);
     free(c->containers);
     free(c);
+}
+
+/* Depth-first walk from container i; color 0 new, 1 on the path, 2 done.
+ * path holds the walk so a cycle can be named in full. */
+static void find_cycle(struct parser *p, const struct corral_config *c, size_t i, uint8_t *color,
+                       size_t *path, size_t depth)
+{
+    const struct container_spec *ctr = &c->containers[i];
+
+    color[i] = 1;
+    path[depth] = i;
+    for (size_t k = 0; k < ctr->n_depends_on; k++) {
+        size_t j = ctr->depends_on_idx[k];
+
+        if (j == SIZE_MAX || color[j] == 2)
+            continue;
+        if (color[j] == 1) {
+            char msg[1024] = "";
+            size_t start = 0, len = 0;
+            while (path[start] != j)
+                start++;
+            for (size_t d = start; d <= depth && len < sizeof(msg); d++)
+                len += (size_t) snprintf(msg + len, sizeof(msg) - len, "%s -> ",
+                                         c->containers[path[d]].name);
+            if (len < sizeof(msg))
+                snprintf(msg + len, sizeof(msg) - len, "%s", c->containers[j].name);
+            section_error(p, find_section(p, SECTION_CONTAINER, ctr->name), ctr->depends_on_line,
+                          CTR_DEPENDS_ON, "dependency cycle: %s", msg);
+            continue;
+        }
+        find_cycle(p, c, j, color, path, depth + 1);
+    }
+    color[i] = 2;
+}
+
+/* Every depends_on name must be a container; the graph must have no cycle. */
+static int resolve_dependencies(struct parser *p, struct corral_config *c)
+{
+    _cleanup_free_ uint8_t *color = NULL;
+    _cleanup_free_ size_t *path = NULL;
+
+    for (size_t i = 0; i < c->n_containers; i++) {
+        struct container_spec *ctr = &c->containers[i];
+
+        if (!ctr->n_depends_on)
+            continue;
+        ctr->depends_on_idx = calloc(ctr->n_depends_on, sizeof(size_t));
+        if (!ctr->depends_on_idx)
+            return -ENOMEM;
+        for (size_t k = 0; k < ctr->n_depends_on; k++) {
+            const struct container_spec *dep = config_find_container(c, ctr->depends_on[k]);
+
+            ctr->depends_on_idx[k] = dep ? (size_t) (dep - c->containers) : SIZE_MAX;
+            if (!dep)
+                section_error(p, find_section(p, SECTION_CONTAINER, ctr->name),
+                              ctr->depends_on_line, CTR_DEPENDS_ON,
+                              "no container named '%s' (expected names of [container NAME] "
+                              "sections in this file)",
+                              ctr->depends_on[k]);
+        }
+    }
+    color = calloc(c->n_containers ?: 1, 1);
+    path = calloc(c->n_containers ?: 1, sizeof(*path));
+    if (!color || !path)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->n_containers; i++)
+        if (color[i] == 0)
+            find_cycle(p, c, i, color, path, 0);
+    return 0;
 }
 
 /* Validate everything collected; discarded sections are checked too, so
@@ -1616,6 +1942,10 @@ static int build_config(struct parser *p, struct corral_config **ret)
         if (r < 0)
             return r;
     }
+
+    r = resolve_dependencies(p, c);
+    if (r < 0)
+        return r;
 
     if (p->diags.oom)
         return -ENOMEM;
@@ -1895,6 +2225,21 @@ static void dump_limits(const struct container_spec *ctr, FILE *f)
         fprintf(f, "pids = %" PRIu64 "\n", ctr->pids);
 }
 
+static void dump_policy(const struct restart_spec *r, const struct log_spec *l, FILE *f)
+{
+    fprintf(f, "restart = %s\n", restart_policy_to_string(r->policy));
+    if (r->max)
+        fprintf(f, "restart_max = %u\n", r->max);
+    else
+        fprintf(f, "restart_max = unlimited\n");
+    dump_duration("restart_delay", r->delay_ms, f);
+    dump_duration("restart_delay_max", r->delay_max_ms, f);
+    dump_duration("restart_reset_after", r->reset_after_ms, f);
+    dump_duration("start_grace", r->start_grace_ms, f);
+    dump_size("log_max_size", l->max_size, f);
+    fprintf(f, "log_max_files = %u\n", l->max_files);
+}
+
 void config_dump(const struct corral_config *c, FILE *f)
 {
     const struct network_spec *n = &c->net;
@@ -1909,6 +2254,7 @@ void config_dump(const struct corral_config *c, FILE *f)
     fprintf(f, "cgroup_parent = %s\n", c->sup.cgroup_parent);
     dump_duration("stop_timeout", c->sup.stop_timeout_ms, f);
     dump_duration("pause_timeout", c->sup.pause_timeout_ms, f);
+    dump_policy(&c->sup.restart, &c->sup.log, f);
 
     fprintf(f, "\n[network]\n");
     fprintf(f, "bridge = %s\n", n->bridge);
@@ -1947,6 +2293,18 @@ void config_dump(const struct corral_config *c, FILE *f)
             fprintf(f, "stop_signal = %s\n", sig);
         dump_duration("stop_timeout", ctr->stop_timeout_ms, f);
         dump_duration("pause_timeout", ctr->pause_timeout_ms, f);
+        dump_policy(&ctr->restart, &ctr->log, f);
+        fprintf(f, "success_exit_codes = 0");
+        for (int code = 1; code < 256; code++)
+            if (container_spec_success_code(ctr, code))
+                fprintf(f, " %d", code);
+        fputc('\n', f);
+        if (ctr->depends_on) {
+            fprintf(f, "depends_on =");
+            for (char **d = ctr->depends_on; *d; d++)
+                fprintf(f, " %s", *d);
+            fputc('\n', f);
+        }
         dump_limits(ctr, f);
     }
 }

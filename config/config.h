@@ -14,6 +14,34 @@
  * (Debian/Ubuntu builds); elsewhere inih's compiled-in limit applies. */
 #define CONFIG_LINE_MAX 65536
 
+enum restart_policy {
+    RESTART_NO,             /* never restart on its own */
+    RESTART_ALWAYS,         /* whatever the exit */
+    RESTART_ON_FAILURE,     /* a non-success code, a signal, an OOM kill, a failed start */
+    RESTART_UNLESS_STOPPED, /* always, and a manual stop is remembered across supervisors */
+    _RESTART_POLICY_MAX,
+};
+
+const char *restart_policy_to_string(enum restart_policy p);
+
+/* How a container comes back after its process ends. [supervisor] holds
+ * the defaults; each container may override every field. */
+struct restart_spec {
+    enum restart_policy policy; /* default no */
+    unsigned max;               /* restart_max: restarts in a row after failures; 0 = no limit */
+    bool max_explicit;          /* max came from restart_max (not from on-failure:N) */
+    uint64_t delay_ms;          /* restart_delay: 100 ms, doubled per restart in a row */
+    uint64_t delay_max_ms;      /* restart_delay_max: 60 s */
+    uint64_t reset_after_ms;    /* restart_reset_after: 10 s up forgets the history */
+    uint64_t start_grace_ms;    /* start_grace: 1 s; a shorter run is a failed start */
+};
+
+/* log_dir/NAME.log, rotated by size. */
+struct log_spec {
+    uint64_t max_size;  /* log_max_size: 10M */
+    unsigned max_files; /* log_max_files: 5, the current file included */
+};
+
 struct supervisor_spec {
     char *state_dir;           /* default /var/lib/corral */
     char *run_dir;             /* default /run/corral */
@@ -21,6 +49,8 @@ struct supervisor_spec {
     char *cgroup_parent;       /* default "corral": a relative cgroup path */
     uint64_t stop_timeout_ms;  /* default 10 s; containers inherit it */
     uint64_t pause_timeout_ms; /* default 10 s; containers inherit it */
+    struct restart_spec restart;
+    struct log_spec log;
 };
 
 struct network_spec {
@@ -57,7 +87,19 @@ struct container_spec {
     char *cpuset_cpus;         /* cpuset_cpus = 0-1,3 */
     char *cpuset_mems;         /* cpuset_mems = 0 */
     uint64_t pause_timeout_ms; /* default from [supervisor]: 10 s */
+    struct restart_spec restart;
+    uint8_t success_codes[32]; /* bit per exit code that counts as success; 0 always does */
+    struct log_spec log;
+    char **depends_on;      /* NULL-terminated names, or NULL; no cycles, all defined */
+    size_t *depends_on_idx; /* their indexes in corral_config.containers */
+    size_t n_depends_on;
+    unsigned depends_on_line;
 };
+
+static inline bool container_spec_success_code(const struct container_spec *c, int code)
+{
+    return code >= 0 && code < 256 && (c->success_codes[code / 8] & (1u << (code % 8)));
+}
 
 struct corral_config {
     char *path; /* the file as given */

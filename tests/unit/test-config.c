@@ -4,6 +4,7 @@
  * no framework: a failed check prints file:line and exits 1. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,13 +211,37 @@ static bool opt_streq(const char *a, const char *b)
     return a && b ? streq(a, b) : a == b;
 }
 
+/* The effective settings; max_explicit is how the limit was written, which
+ * the dump (restart_max spelled out) does not preserve and need not. */
+static bool policy_equal(const struct restart_spec *r, const struct log_spec *l,
+                         const struct restart_spec *s, const struct log_spec *m)
+{
+    return r->policy == s->policy && r->max == s->max && r->delay_ms == s->delay_ms &&
+           r->delay_max_ms == s->delay_max_ms && r->reset_after_ms == s->reset_after_ms &&
+           r->start_grace_ms == s->start_grace_ms && l->max_size == m->max_size &&
+           l->max_files == m->max_files;
+}
+
+static bool depends_on_equal(const struct container_spec *x, const struct container_spec *y)
+{
+    if (x->n_depends_on != y->n_depends_on || !x->depends_on != !y->depends_on)
+        return false;
+    if (x->depends_on && !strv_equal(x->depends_on, y->depends_on))
+        return false;
+    for (size_t k = 0; k < x->n_depends_on; k++)
+        if (x->depends_on_idx[k] != y->depends_on_idx[k])
+            return false;
+    return true;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
         !streq(a->sup.log_dir, b->sup.log_dir) ||
         !streq(a->sup.cgroup_parent, b->sup.cgroup_parent) ||
         a->sup.stop_timeout_ms != b->sup.stop_timeout_ms ||
-        a->sup.pause_timeout_ms != b->sup.pause_timeout_ms)
+        a->sup.pause_timeout_ms != b->sup.pause_timeout_ms ||
+        !policy_equal(&a->sup.restart, &a->sup.log, &b->sup.restart, &b->sup.log))
         return false;
     if (!streq(a->net.bridge, b->net.bridge) || a->net.subnet != b->net.subnet ||
         a->net.prefix_len != b->net.prefix_len || a->net.gateway != b->net.gateway ||
@@ -238,7 +263,10 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
             x->memory_swap != y->memory_swap || x->cpu_millis != y->cpu_millis ||
             x->cpu_weight != y->cpu_weight || x->pids != y->pids || x->io_weight != y->io_weight ||
             !opt_streq(x->cpuset_cpus, y->cpuset_cpus) ||
-            !opt_streq(x->cpuset_mems, y->cpuset_mems))
+            !opt_streq(x->cpuset_mems, y->cpuset_mems) ||
+            !policy_equal(&x->restart, &x->log, &y->restart, &y->log) ||
+            memcmp(x->success_codes, y->success_codes, sizeof(x->success_codes)) != 0 ||
+            !depends_on_equal(x, y))
             return false;
     }
     return true;
@@ -271,6 +299,24 @@ static void assert_round_trip(const struct corral_config *c)
     config_free(d);
 }
 
+/* The built-in restart and log settings. */
+#define assert_default_policy(r, l) assert_default_policy_at(__FILE__, __LINE__, (r), (l))
+static void assert_default_policy_at(const char *file, int line, const struct restart_spec *r,
+                                     const struct log_spec *l)
+{
+    if (r->policy != RESTART_NO || r->max != 0 || r->max_explicit || r->delay_ms != 100 ||
+        r->delay_max_ms != 60000 || r->reset_after_ms != 10000 || r->start_grace_ms != 1000 ||
+        l->max_size != 10 << 20 || l->max_files != 5) {
+        fprintf(stderr,
+                "%s:%d: not the default policy: restart %s, max %u%s, delay %" PRIu64 "ms..%" PRIu64
+                "ms, reset after %" PRIu64 "ms, grace %" PRIu64 "ms, log %" PRIu64 " x %u\n",
+                file, line, restart_policy_to_string(r->policy), r->max,
+                r->max_explicit ? " (explicit)" : "", r->delay_ms, r->delay_max_ms,
+                r->reset_after_ms, r->start_grace_ms, l->max_size, l->max_files);
+        exit(1);
+    }
+}
+
 /* ---- defaults ---------------------------------------------------------- */
 
 static void test_empty_file_defaults(void)
@@ -284,6 +330,7 @@ static void test_empty_file_defaults(void)
     ASSERT_STREQ(c->sup.cgroup_parent, "corral");
     ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
     ASSERT_EQ(c->sup.pause_timeout_ms, 10000);
+    assert_default_policy(&c->sup.restart, &c->sup.log);
     ASSERT_STREQ(c->net.bridge, "corral0");
     ASSERT_EQ(c->net.subnet, IP(10, 88, 0, 0));
     ASSERT_EQ(c->net.prefix_len, 24);
@@ -304,6 +351,7 @@ static void test_empty_sections_defaults(void)
     ASSERT_STREQ(c->sup.state_dir, "/var/lib/corral");
     ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
     ASSERT_EQ(c->sup.pause_timeout_ms, 10000);
+    assert_default_policy(&c->sup.restart, &c->sup.log);
     ASSERT_STREQ(c->net.bridge, "corral0");
     ASSERT_EQ(c->net.gateway, IP(10, 88, 0, 1));
     config_free(c);
@@ -338,6 +386,15 @@ static void test_container_defaults(void)
     ASSERT(w->cpuset_mems == NULL);
     ASSERT_EQ(w->io_weight, 0);
     ASSERT_EQ(w->pids, 0);
+    /* [supervisor]'s restart and log settings, only 0 a success, no dependency. */
+    assert_default_policy(&w->restart, &w->log);
+    for (int code = 0; code < 256; code++)
+        ASSERT_EQ(container_spec_success_code(w, code), code == 0);
+    ASSERT(!container_spec_success_code(w, -1));
+    ASSERT(!container_spec_success_code(w, 256));
+    ASSERT(w->depends_on == NULL);
+    ASSERT(w->depends_on_idx == NULL);
+    ASSERT_EQ(w->n_depends_on, 0);
     config_free(c);
 }
 
@@ -769,6 +826,11 @@ static void test_error_duplicate_network(void)
 
 /* ---- keys ---------------------------------------------------------------- */
 
+#define SUP_KEYS                                                                                   \
+    "state_dir, run_dir, log_dir, cgroup_parent, stop_timeout, pause_timeout, restart, "           \
+    "restart_max, restart_delay, restart_delay_max, restart_reset_after, start_grace, "            \
+    "log_max_size, log_max_files"
+
 static void test_error_key_outside_section(void)
 {
     expect_only("state_dir = /x\n[supervisor]\n",
@@ -781,14 +843,27 @@ static void test_error_unknown_key(void)
     expect_only(MIN_CTR "bogus = 1\n",
                 "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
                 "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
-                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids)");
+                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
+                "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
+                "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files)");
     expect_only("[supervisor]\nRun_dir = /x\n",
-                "2: [supervisor] Run_dir: unknown key (expected one of: state_dir, run_dir, "
-                "log_dir, cgroup_parent, stop_timeout, pause_timeout)");
+                "2: [supervisor] Run_dir: unknown key (expected one of: " SUP_KEYS ")");
     /* Limits belong to containers. */
     expect_only("[supervisor]\nmemory = 1G\n",
-                "2: [supervisor] memory: unknown key (expected one of: state_dir, run_dir, "
-                "log_dir, cgroup_parent, stop_timeout, pause_timeout)");
+                "2: [supervisor] memory: unknown key (expected one of: " SUP_KEYS ")");
+    /* So do exit codes and dependencies: they make no sense as defaults. */
+    expect_only("[supervisor]\nsuccess_exit_codes = 3\n",
+                "2: [supervisor] success_exit_codes: unknown key (expected one of: " SUP_KEYS ")");
+    expect_only("[supervisor]\ndepends_on = web\n" MIN_CTR,
+                "2: [supervisor] depends_on: unknown key (expected one of: " SUP_KEYS ")");
+    /* Key names are exact: no case folding, no dashes for underscores. */
+    expect_only(MIN_CTR "Restart = always\n",
+                "4: [container web] Restart: unknown key (expected one of: rootfs, command, "
+                "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
+                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
+                "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
+                "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files)");
+    expect_error("[supervisor]\nrestart-max = 3\n", 2, "restart-max: unknown key");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
                 "icc, dns)");
@@ -1453,6 +1528,622 @@ static void test_error_limits_all_reported(void)
     config_diag_clear(&d);
 }
 
+/* ---- restart, logs, exit codes, dependencies ------------------------------ */
+
+#define assert_restart(r, pol, n, explicit_)                                                       \
+    do {                                                                                           \
+        ASSERT_STREQ(restart_policy_to_string((r)->policy), restart_policy_to_string(pol));        \
+        ASSERT_EQ((r)->max, (n));                                                                  \
+        ASSERT_EQ((r)->max_explicit, (explicit_));                                                 \
+    } while (0)
+
+static void test_policy_values(void)
+{
+    struct corral_config *c =
+        load_ok("[supervisor]\n"
+                "restart = always\n"
+                "restart_max = 3\n"
+                "restart_delay = 250ms\n"
+                "restart_delay_max = 2m\n"
+                "restart_reset_after = 30s\n"
+                "start_grace = 1.5s\n"
+                "log_max_size = 1G\n"
+                "log_max_files = 10\n" MIN_CTR "[container api]\nrootfs = /r\ncommand = x\n"
+                "restart = unless-stopped\n"
+                "restart_max = unlimited\n"
+                "restart_delay = 0\n"
+                "restart_delay_max = 0\n"
+                "restart_reset_after = 1h\n"
+                "start_grace = 0\n"
+                "log_max_size = 4K\n"
+                "log_max_files = 1\n");
+    const struct restart_spec *s = &c->sup.restart, *w = &c->containers[0].restart,
+                              *a = &c->containers[1].restart;
+
+    assert_restart(s, RESTART_ALWAYS, 3, true);
+    ASSERT_EQ(s->delay_ms, 250);
+    ASSERT_EQ(s->delay_max_ms, 120000);
+    ASSERT_EQ(s->reset_after_ms, 30000);
+    ASSERT_EQ(s->start_grace_ms, 1500);
+    ASSERT_EQ(c->sup.log.max_size, 1ULL << 30);
+    ASSERT_EQ(c->sup.log.max_files, 10);
+    /* [container web] sets nothing: all of it comes from [supervisor]. */
+    assert_restart(w, RESTART_ALWAYS, 3, true);
+    ASSERT_EQ(w->delay_ms, 250);
+    ASSERT_EQ(w->delay_max_ms, 120000);
+    ASSERT_EQ(w->reset_after_ms, 30000);
+    ASSERT_EQ(w->start_grace_ms, 1500);
+    ASSERT_EQ(c->containers[0].log.max_size, 1ULL << 30);
+    ASSERT_EQ(c->containers[0].log.max_files, 10);
+    /* [container api] overrides every one, with the smallest values allowed. */
+    assert_restart(a, RESTART_UNLESS_STOPPED, 0, true);
+    ASSERT_EQ(a->delay_ms, 0);
+    ASSERT_EQ(a->delay_max_ms, 0);
+    ASSERT_EQ(a->reset_after_ms, 3600000);
+    ASSERT_EQ(a->start_grace_ms, 0);
+    ASSERT_EQ(c->containers[1].log.max_size, 4096);
+    ASSERT_EQ(c->containers[1].log.max_files, 1);
+    config_free(c);
+}
+
+static void test_restart_policy_forms(void)
+{
+    static const struct {
+        const char *in;
+        enum restart_policy policy;
+        unsigned max;
+    } cases[] = {
+        {"no", RESTART_NO, 0},
+        {"always", RESTART_ALWAYS, 0},
+        {"on-failure", RESTART_ON_FAILURE, 0},
+        {"unless-stopped", RESTART_UNLESS_STOPPED, 0},
+        {"on-failure:1", RESTART_ON_FAILURE, 1},
+        {"on-failure:5", RESTART_ON_FAILURE, 5},
+        {"on-failure:007", RESTART_ON_FAILURE, 7},
+        {"on-failure:1000000", RESTART_ON_FAILURE, 1000000},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *sup = NULL, *own = NULL;
+        struct corral_config *c;
+
+        /* As the default: containers inherit policy and limit. */
+        ASSERT(asprintf(&sup, "[supervisor]\nrestart = %s\n" MIN_CTR, cases[i].in) >= 0);
+        c = load_ok(sup);
+        assert_restart(&c->sup.restart, cases[i].policy, cases[i].max, false);
+        assert_restart(&c->containers[0].restart, cases[i].policy, cases[i].max, false);
+        config_free(c);
+
+        /* As a container's own: [supervisor] keeps the built-in default. */
+        ASSERT(asprintf(&own, MIN_CTR "restart = %s\n", cases[i].in) >= 0);
+        c = load_ok(own);
+        assert_restart(&c->containers[0].restart, cases[i].policy, cases[i].max, false);
+        assert_default_policy(&c->sup.restart, &c->sup.log);
+        config_free(c);
+    }
+
+    ASSERT_STREQ(restart_policy_to_string(RESTART_NO), "no");
+    ASSERT_STREQ(restart_policy_to_string(RESTART_ALWAYS), "always");
+    ASSERT_STREQ(restart_policy_to_string(RESTART_ON_FAILURE), "on-failure");
+    ASSERT_STREQ(restart_policy_to_string(RESTART_UNLESS_STOPPED), "unless-stopped");
+    ASSERT_STREQ(restart_policy_to_string(_RESTART_POLICY_MAX), "unknown");
+}
+
+static void test_restart_max_forms(void)
+{
+    static const struct {
+        const char *in;
+        unsigned max;
+    } cases[] = {
+        {"1", 1}, {"3", 3}, {"03", 3}, {"1000000", 1000000}, {"unlimited", 0},
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *sup = NULL, *own = NULL;
+
+        ASSERT(asprintf(&sup, "[supervisor]\nrestart_max = %s\n" MIN_CTR, cases[i].in) >= 0);
+        c = load_ok(sup);
+        assert_restart(&c->sup.restart, RESTART_NO, cases[i].max, true);
+        assert_restart(&c->containers[0].restart, RESTART_NO, cases[i].max, true);
+        config_free(c);
+
+        ASSERT(asprintf(&own, MIN_CTR "restart_max = %s\n", cases[i].in) >= 0);
+        c = load_ok(own);
+        assert_restart(&c->containers[0].restart, RESTART_NO, cases[i].max, true);
+        config_free(c);
+    }
+
+    /* on-failure without N and restart_max go together, in either order. */
+    c = load_ok("[supervisor]\nrestart = on-failure\nrestart_max = 3\n" MIN_CTR
+                "restart_max = 2\nrestart = always\n");
+    assert_restart(&c->sup.restart, RESTART_ON_FAILURE, 3, true);
+    assert_restart(&c->containers[0].restart, RESTART_ALWAYS, 2, true);
+    config_free(c);
+}
+
+static void test_restart_delay_forms(void)
+{
+    struct corral_config *c;
+
+    /* restart_delay may equal restart_delay_max: a fixed delay. */
+    c = load_ok("[supervisor]\nrestart_delay = 5s\nrestart_delay_max = 5s\n" MIN_CTR);
+    ASSERT_EQ(c->sup.restart.delay_ms, 5000);
+    ASSERT_EQ(c->sup.restart.delay_max_ms, 5000);
+    ASSERT_EQ(c->containers[0].restart.delay_ms, 5000);
+    ASSERT_EQ(c->containers[0].restart.delay_max_ms, 5000);
+    config_free(c);
+
+    /* A container may move both above [supervisor]'s cap... */
+    c = load_ok(MIN_CTR "restart_delay = 2m\nrestart_delay_max = 5m\n");
+    ASSERT_EQ(c->containers[0].restart.delay_ms, 120000);
+    ASSERT_EQ(c->containers[0].restart.delay_max_ms, 300000);
+    config_free(c);
+
+    /* ...or lower its cap down to the inherited delay. */
+    c = load_ok("[supervisor]\nrestart_delay = 1s\n" MIN_CTR "restart_delay_max = 1000ms\n");
+    ASSERT_EQ(c->containers[0].restart.delay_ms, 1000);
+    ASSERT_EQ(c->containers[0].restart.delay_max_ms, 1000);
+    config_free(c);
+
+    /* Each duration on its own, as [supervisor]'s and as a container's. */
+    c = load_ok("[supervisor]\nrestart_reset_after = 2m\nstart_grace = 250ms\n" MIN_CTR
+                "[container api]\nrootfs = /r\ncommand = x\n"
+                "restart_reset_after = 0\nstart_grace = 5s\n");
+    ASSERT_EQ(c->sup.restart.reset_after_ms, 120000);
+    ASSERT_EQ(c->sup.restart.start_grace_ms, 250);
+    ASSERT_EQ(c->containers[0].restart.reset_after_ms, 120000);
+    ASSERT_EQ(c->containers[0].restart.start_grace_ms, 250);
+    ASSERT_EQ(c->containers[1].restart.reset_after_ms, 0);
+    ASSERT_EQ(c->containers[1].restart.start_grace_ms, 5000);
+    /* The untouched ones keep the built-in defaults. */
+    ASSERT_EQ(c->containers[1].restart.delay_ms, 100);
+    ASSERT_EQ(c->containers[1].restart.delay_max_ms, 60000);
+    config_free(c);
+}
+
+static void test_log_forms(void)
+{
+    static const struct {
+        const char *key, *in;
+        uint64_t value;
+    } cases[] = {
+        {"log_max_size", "4K", 4096},
+        {"log_max_size", "4096", 4096},
+        {"log_max_size", "4097", 4097},
+        {"log_max_size", "10m", 10ULL << 20},
+        {"log_max_size", "1.5G", 3ULL << 29},
+        {"log_max_size", "1T", 1ULL << 40},
+        {"log_max_files", "1", 1},
+        {"log_max_files", "1000", 1000},
+        {"log_max_files", "007", 7},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        bool size = streq(cases[i].key, "log_max_size");
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+
+        ASSERT(asprintf(&text,
+                        "[supervisor]\n%s = %s\n" MIN_CTR "[container api]\nrootfs = /r\n"
+                        "command = x\n%s = %s\n",
+                        cases[i].key, cases[i].in, cases[i].key, cases[i].in) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(size ? c->sup.log.max_size : c->sup.log.max_files, cases[i].value);
+        ASSERT_EQ(size ? c->containers[0].log.max_size : c->containers[0].log.max_files,
+                  cases[i].value);
+        ASSERT_EQ(size ? c->containers[1].log.max_size : c->containers[1].log.max_files,
+                  cases[i].value);
+        /* The other key keeps its default. */
+        ASSERT_EQ(size ? c->containers[1].log.max_files : c->containers[1].log.max_size,
+                  size ? 5 : 10ULL << 20);
+        config_free(c);
+    }
+}
+
+/* [supervisor] -> container: what is inherited, and what a container's own
+ * restart does to the inherited limit. */
+static void test_policy_inheritance(void)
+{
+    struct corral_config *c;
+
+    /* [supervisor] after the containers still provides their defaults. */
+    c = load_ok(MIN_CTR "[supervisor]\nrestart = on-failure:3\nrestart_delay = 1s\n"
+                        "restart_delay_max = 10s\nrestart_reset_after = 1m\nstart_grace = 2s\n"
+                        "log_max_size = 1M\nlog_max_files = 2\n");
+    assert_restart(&c->containers[0].restart, RESTART_ON_FAILURE, 3, false);
+    ASSERT_EQ(c->containers[0].restart.delay_ms, 1000);
+    ASSERT_EQ(c->containers[0].restart.delay_max_ms, 10000);
+    ASSERT_EQ(c->containers[0].restart.reset_after_ms, 60000);
+    ASSERT_EQ(c->containers[0].restart.start_grace_ms, 2000);
+    ASSERT_EQ(c->containers[0].log.max_size, 1ULL << 20);
+    ASSERT_EQ(c->containers[0].log.max_files, 2);
+    config_free(c);
+
+    /* The limit came with on-failure:3: a container's own policy brings
+     * its own limit, and restart_max alone keeps the inherited policy. */
+    c = load_ok("[supervisor]\nrestart = on-failure:3\n"
+                "[container a]\nrootfs = /r\ncommand = x\n"
+                "[container b]\nrootfs = /r\ncommand = x\nrestart = always\n"
+                "[container c]\nrootfs = /r\ncommand = x\nrestart = on-failure\n"
+                "[container d]\nrootfs = /r\ncommand = x\nrestart = on-failure:7\n"
+                "[container e]\nrootfs = /r\ncommand = x\nrestart_max = 2\n"
+                "[container f]\nrootfs = /r\ncommand = x\nrestart_max = unlimited\n"
+                "[container g]\nrootfs = /r\ncommand = x\nrestart = no\n");
+    assert_restart(&c->sup.restart, RESTART_ON_FAILURE, 3, false);
+    assert_restart(&c->containers[0].restart, RESTART_ON_FAILURE, 3, false);
+    assert_restart(&c->containers[1].restart, RESTART_ALWAYS, 0, false);
+    assert_restart(&c->containers[2].restart, RESTART_ON_FAILURE, 0, false);
+    assert_restart(&c->containers[3].restart, RESTART_ON_FAILURE, 7, false);
+    assert_restart(&c->containers[4].restart, RESTART_ON_FAILURE, 2, true);
+    assert_restart(&c->containers[5].restart, RESTART_ON_FAILURE, 0, true);
+    assert_restart(&c->containers[6].restart, RESTART_NO, 0, false);
+    config_free(c);
+
+    /* The limit came from restart_max: it stays whatever policy a
+     * container picks, until the container sets its own restart_max. */
+    c = load_ok("[supervisor]\nrestart = on-failure\nrestart_max = 5\n"
+                "[container a]\nrootfs = /r\ncommand = x\n"
+                "[container b]\nrootfs = /r\ncommand = x\nrestart = always\n"
+                "[container c]\nrootfs = /r\ncommand = x\nrestart = unless-stopped\n"
+                "[container d]\nrootfs = /r\ncommand = x\nrestart_max = unlimited\n"
+                "[container e]\nrootfs = /r\ncommand = x\nrestart_max = 9\nrestart = always\n");
+    assert_restart(&c->sup.restart, RESTART_ON_FAILURE, 5, true);
+    assert_restart(&c->containers[0].restart, RESTART_ON_FAILURE, 5, true);
+    assert_restart(&c->containers[1].restart, RESTART_ALWAYS, 5, true);
+    assert_restart(&c->containers[2].restart, RESTART_UNLESS_STOPPED, 5, true);
+    assert_restart(&c->containers[3].restart, RESTART_ON_FAILURE, 0, true);
+    assert_restart(&c->containers[4].restart, RESTART_ALWAYS, 9, true);
+    config_free(c);
+
+    /* One container's settings never leak into the next. */
+    c = load_ok(MIN_CTR "restart = always\nrestart_delay = 1s\nlog_max_files = 9\n"
+                        "success_exit_codes = 3\n"
+                        "[container api]\nrootfs = /r\ncommand = x\n");
+    assert_restart(&c->containers[1].restart, RESTART_NO, 0, false);
+    assert_default_policy(&c->containers[1].restart, &c->containers[1].log);
+    ASSERT(container_spec_success_code(&c->containers[0], 3));
+    ASSERT(!container_spec_success_code(&c->containers[1], 3));
+    config_free(c);
+}
+
+static void test_success_exit_codes_forms(void)
+{
+    /* Each list ends with -1; 0 is always in it. */
+    static const struct {
+        const char *in;
+        int codes[5];
+    } cases[] = {
+        {"0", {0, -1}},
+        {"3", {0, 3, -1}},
+        {"0 3", {0, 3, -1}},
+        {"3,42", {0, 3, 42, -1}},
+        {"3, 42\t255", {0, 3, 42, 255, -1}},
+        {"255 1 255 1", {0, 1, 255, -1}},
+        {"003", {0, 3, -1}},
+        {"", {0, -1}},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+        bool want[256] = {};
+
+        for (const int *k = cases[i].codes; *k >= 0; k++)
+            want[*k] = true;
+        ASSERT(asprintf(&text, MIN_CTR "success_exit_codes = %s\n", cases[i].in) >= 0);
+        c = load_ok(text);
+        for (int code = 0; code < 256; code++)
+            if (container_spec_success_code(&c->containers[0], code) != want[code]) {
+                fprintf(stderr, "success_exit_codes = %s: code %d is%s a success\n", cases[i].in,
+                        code, want[code] ? " not" : "");
+                exit(1);
+            }
+        ASSERT(!container_spec_success_code(&c->containers[0], -1));
+        ASSERT(!container_spec_success_code(&c->containers[0], 256));
+        config_free(c);
+    }
+}
+
+#define DEP_CTR(name, deps)                                                                        \
+    "[container " name "]\nrootfs = /r\ncommand = x\ndepends_on = " deps "\n"
+#define PLAIN_CTR(name) "[container " name "]\nrootfs = /r\ncommand = x\n"
+
+static void test_depends_on_forms(void)
+{
+    static const char *const lists[] = {
+        "db cache", "db,cache", "db, cache", "db\tcache", "db cache db db", "db cache cache, db",
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
+        _cleanup_free_ char *text = NULL;
+        const struct container_spec *w;
+
+        /* Before and after the containers it names; duplicates collapse,
+         * the first mention keeps its place. */
+        ASSERT(asprintf(&text,
+                        PLAIN_CTR("cache") "[container web]\nrootfs = /r\ncommand = x\n"
+                                           "depends_on = %s\n" PLAIN_CTR("db"),
+                        lists[i]) >= 0);
+        c = load_ok(text);
+        w = &c->containers[1];
+        ASSERT_STREQ(w->name, "web");
+        assert_argv(w->depends_on, "db", "cache", NULL);
+        ASSERT_EQ(w->n_depends_on, 2);
+        ASSERT_EQ(w->depends_on_idx[0], 2);
+        ASSERT_EQ(w->depends_on_idx[1], 0);
+        ASSERT_EQ(w->depends_on_line, 7);
+        ASSERT_EQ(c->containers[0].n_depends_on, 0);
+        ASSERT(c->containers[0].depends_on == NULL);
+        config_free(c);
+    }
+
+    /* A diamond shares a dependency: no cycle. */
+    c = load_ok(DEP_CTR("a", "b c") DEP_CTR("b", "d") DEP_CTR("c", "d") PLAIN_CTR("d"));
+    ASSERT_EQ(c->containers[0].n_depends_on, 2);
+    ASSERT_EQ(c->containers[0].depends_on_idx[0], 1);
+    ASSERT_EQ(c->containers[0].depends_on_idx[1], 2);
+    ASSERT_EQ(c->containers[1].depends_on_idx[0], 3);
+    ASSERT_EQ(c->containers[2].depends_on_idx[0], 3);
+    ASSERT_EQ(c->containers[2].depends_on_line, 12);
+    config_free(c);
+
+    /* An empty list is no list. */
+    c = load_ok(MIN_CTR "depends_on =\n");
+    ASSERT(c->containers[0].depends_on == NULL);
+    ASSERT_EQ(c->containers[0].n_depends_on, 0);
+    config_free(c);
+}
+
+static void test_error_restart(void)
+{
+    static const char *const bad_policy[] = {
+        "", "Always", "yes", "on_failure", "on-failure3", "unless_stopped", "no:3", "always:3",
+    };
+    static const char *const bad_count[] = {
+        "on-failure:",
+        "on-failure:-1",
+        "on-failure:+1",
+        "on-failure: 3",
+        "on-failure:3x",
+        "on-failure:1000001",
+        "on-failure:99999999999999999999999",
+        "on-failure:0x3",
+    };
+
+    expect_only("[supervisor]\nrestart = sometimes\n",
+                "2: [supervisor] restart: invalid restart policy 'sometimes' (expected no, "
+                "always, on-failure, on-failure:N or unless-stopped)");
+    expect_only(MIN_CTR "restart = on-failure:0\n",
+                "4: [container web] restart: invalid retry count in 'on-failure:0' (expected "
+                "on-failure:N with N from 1 to 1000000, or on-failure for no limit)");
+    expect_only("[supervisor]\nrestart = on-failure:x\n",
+                "2: [supervisor] restart: invalid retry count in 'on-failure:x' (expected "
+                "on-failure:N with N from 1 to 1000000, or on-failure for no limit)");
+    for (size_t i = 0; i < ELEMENTSOF(bad_policy); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "restart = %s\n", bad_policy[i]) >= 0);
+        ASSERT(asprintf(&want, "restart: invalid restart policy '%s'", bad_policy[i]) >= 0);
+        expect_error(text, 4, want);
+    }
+    for (size_t i = 0; i < ELEMENTSOF(bad_count); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, "[supervisor]\nrestart = %s\n", bad_count[i]) >= 0);
+        ASSERT(asprintf(&want, "restart: invalid retry count in '%s'", bad_count[i]) >= 0);
+        expect_error(text, 2, want);
+    }
+    expect_only(MIN_CTR "restart = no\nrestart = always\n",
+                "5: [container web] restart: duplicate key (first at line 4)");
+}
+
+static void test_error_restart_max(void)
+{
+    static const char *const bad[] = {
+        "-1", "x", "1000001", "", "Unlimited", "3.5", "99999999999999999999999", "none", "inf",
+    };
+    struct corral_config *c;
+    struct config_diag d;
+
+    expect_only("[supervisor]\nrestart_max = 0\n",
+                "2: [supervisor] restart_max: invalid value '0' (expected a number of restarts "
+                "from 1 to 1000000, or unlimited)");
+    expect_only(MIN_CTR "restart_max = 0\n",
+                "4: [container web] restart_max: invalid value '0' (expected a number of "
+                "restarts from 1 to 1000000, or unlimited)");
+    for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "restart_max = %s\n", bad[i]) >= 0);
+        ASSERT(asprintf(&want, "restart_max: invalid value '%s'", bad[i]) >= 0);
+        expect_error(text, 4, want);
+    }
+
+    /* on-failure:N is restart_max = N: the two in one section conflict,
+     * whichever comes first and whatever restart_max says. */
+    expect_only("[supervisor]\nrestart = on-failure:3\nrestart_max = 5\n",
+                "3: [supervisor] restart_max: set together with restart = on-failure:3 "
+                "(expected one of the two: on-failure:N is restart_max = N)");
+    expect_only(MIN_CTR "restart_max = unlimited\nrestart = on-failure:2\n",
+                "4: [container web] restart_max: set together with restart = on-failure:2 "
+                "(expected one of the two: on-failure:N is restart_max = N)");
+    expect_only(MIN_CTR "restart = on-failure:2\nrestart_max = 2\n",
+                "5: [container web] restart_max: set together with restart = on-failure:2 "
+                "(expected one of the two: on-failure:N is restart_max = N)");
+    /* In different sections they do not: the container's restart_max wins. */
+    c = load_ok("[supervisor]\nrestart = on-failure:3\n" MIN_CTR "restart_max = 5\n");
+    assert_restart(&c->containers[0].restart, RESTART_ON_FAILURE, 5, true);
+    config_free(c);
+
+    /* A bad count is not also a conflict; a bad restart_max is still reported. */
+    d = load_fail_at(__FILE__, __LINE__, "[supervisor]\nrestart = on-failure:0\nrestart_max = 0\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 2, "[supervisor] restart: invalid retry count in 'on-failure:0'"));
+    ASSERT(diag_has(&d, 3, "[supervisor] restart_max: invalid value '0'"));
+    config_diag_clear(&d);
+}
+
+static void test_error_restart_durations(void)
+{
+    static const char *const keys[] = {
+        "restart_delay",
+        "restart_delay_max",
+        "restart_reset_after",
+        "start_grace",
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+        _cleanup_free_ char *sup = NULL, *sup_want = NULL, *ctr = NULL, *ctr_want = NULL,
+                            *empty = NULL;
+
+        ASSERT(asprintf(&sup, "[supervisor]\n%s = soon\n", keys[i]) >= 0);
+        ASSERT(asprintf(&sup_want,
+                        "2: [supervisor] %s: invalid duration 'soon' (expected e.g. 10s, 500ms, "
+                        "2m)",
+                        keys[i]) >= 0);
+        expect_only(sup, sup_want);
+        ASSERT(asprintf(&ctr, MIN_CTR "%s = -1s\n", keys[i]) >= 0);
+        ASSERT(asprintf(&ctr_want,
+                        "4: [container web] %s: invalid duration '-1s' (expected e.g. 10s, 500ms, "
+                        "2m)",
+                        keys[i]) >= 0);
+        expect_only(ctr, ctr_want);
+        ASSERT(asprintf(&empty, MIN_CTR "%s =\n", keys[i]) >= 0);
+        expect_error(empty, 4, "invalid duration ''");
+    }
+}
+
+static void test_error_restart_delay_max(void)
+{
+    /* Both in one section: reported at restart_delay_max, wherever it is. */
+    expect_only("[supervisor]\nrestart_delay = 2s\nrestart_delay_max = 1s\n",
+                "3: [supervisor] restart_delay_max: restart_delay_max (1000ms) is below "
+                "restart_delay (2000ms) (expected restart_delay <= restart_delay_max)");
+    expect_only(MIN_CTR "restart_delay_max = 1s\nrestart_delay = 2s\n",
+                "4: [container web] restart_delay_max: restart_delay_max (1000ms) is below "
+                "restart_delay (2000ms) (expected restart_delay <= restart_delay_max)");
+    /* Only one set: the other is the default, or [supervisor]'s. */
+    expect_only("[supervisor]\nrestart_delay = 2m\n",
+                "2: [supervisor] restart_delay: restart_delay_max (60000ms) is below "
+                "restart_delay (120000ms) (expected restart_delay <= restart_delay_max)");
+    expect_only("[supervisor]\nrestart_delay_max = 50ms\n",
+                "2: [supervisor] restart_delay_max: restart_delay_max (50ms) is below "
+                "restart_delay (100ms) (expected restart_delay <= restart_delay_max)");
+    expect_only("[supervisor]\nrestart_delay = 5s\n" MIN_CTR "restart_delay_max = 1s\n",
+                "6: [container web] restart_delay_max: restart_delay_max (1000ms) is below "
+                "restart_delay (5000ms) (expected restart_delay <= restart_delay_max)");
+    expect_only("[supervisor]\nrestart_delay_max = 1s\n" MIN_CTR "restart_delay = 2s\n",
+                "6: [container web] restart_delay: restart_delay_max (1000ms) is below "
+                "restart_delay (2000ms) (expected restart_delay <= restart_delay_max)");
+    /* A bad [supervisor] pair is reported once, not again per container. */
+    expect_only("[supervisor]\nrestart_delay = 2m\n" MIN_CTR PLAIN_CTR("api"),
+                "2: [supervisor] restart_delay: restart_delay_max (60000ms) is below "
+                "restart_delay (120000ms) (expected restart_delay <= restart_delay_max)");
+}
+
+static void test_error_log(void)
+{
+    expect_only("[supervisor]\nlog_max_size = 1K\n",
+                "2: [supervisor] log_max_size: '1K' is too small (expected at least 4K)");
+    expect_only(MIN_CTR "log_max_size = 4095\n",
+                "4: [container web] log_max_size: '4095' is too small (expected at least 4K)");
+    expect_error(MIN_CTR "log_max_size = 0\n", 4, "log_max_size: '0' is too small");
+    expect_error(MIN_CTR "log_max_size = 3.99K\n", 4, "log_max_size: '3.99K' is too small");
+    expect_only(MIN_CTR "log_max_size = lots\n",
+                "4: [container web] log_max_size: invalid size 'lots' (expected e.g. 256M, 1G, "
+                "512K)");
+    expect_error(MIN_CTR "log_max_size =\n", 4, "log_max_size: invalid size ''");
+    expect_error(MIN_CTR "log_max_size = -1\n", 4, "log_max_size: invalid size '-1'");
+    expect_error(MIN_CTR "log_max_size = 99999999T\n", 4, "log_max_size: invalid size '99999999T'");
+
+    expect_only("[supervisor]\nlog_max_files = 0\n",
+                "2: [supervisor] log_max_files: '0' out of range (expected 1 to 1000, the "
+                "current file included)");
+    expect_only(MIN_CTR "log_max_files = 1001\n",
+                "4: [container web] log_max_files: '1001' out of range (expected 1 to 1000, the "
+                "current file included)");
+    expect_only(MIN_CTR "log_max_files = x\n",
+                "4: [container web] log_max_files: invalid integer 'x' (expected a whole number "
+                "from 1 to 1000, the current file included)");
+    expect_error(MIN_CTR "log_max_files = -1\n", 4, "log_max_files: invalid integer '-1'");
+    expect_error(MIN_CTR "log_max_files =\n", 4, "log_max_files: invalid integer ''");
+    expect_error(MIN_CTR "log_max_files = 99999999999999999999999\n", 4,
+                 "log_max_files: '99999999999999999999999' out of range");
+}
+
+static void test_error_success_exit_codes(void)
+{
+    static const char *const bad[] = {
+        "256", "-1", "x", "1e2", "0x10", "+3", "3.0", "3-5", "3;4", "99999999999999999999",
+    };
+    _cleanup_free_ char *long_word = repeat('9', 40), *text = NULL, *want = NULL;
+
+    expect_only(MIN_CTR "success_exit_codes = 256\n",
+                "4: [container web] success_exit_codes: invalid exit code '256' (expected "
+                "numbers from 0 to 255, e.g. 0 3)");
+    for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+        _cleanup_free_ char *t = NULL, *w = NULL;
+        ASSERT(asprintf(&t, MIN_CTR "success_exit_codes = 0 %s 4\n", bad[i]) >= 0);
+        ASSERT(asprintf(&w, "success_exit_codes: invalid exit code '%s'", bad[i]) >= 0);
+        expect_error(t, 4, w);
+    }
+    /* The first bad word is reported, once. */
+    expect_only(MIN_CTR "success_exit_codes = 3 x 300\n",
+                "4: [container web] success_exit_codes: invalid exit code 'x' (expected "
+                "numbers from 0 to 255, e.g. 0 3)");
+    /* A word of any length is named in full. */
+    ASSERT(asprintf(&text, MIN_CTR "success_exit_codes = %s\n", long_word) >= 0);
+    ASSERT(asprintf(&want,
+                    "4: [container web] success_exit_codes: invalid exit code '%s' (expected "
+                    "numbers from 0 to 255, e.g. 0 3)",
+                    long_word) >= 0);
+    expect_only(text, want);
+}
+
+static void test_error_depends_on(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "depends_on = db\n",
+                "4: [container web] depends_on: no container named 'db' (expected names of "
+                "[container NAME] sections in this file)");
+    expect_only(MIN_CTR "depends_on = web\n",
+                "4: [container web] depends_on: 'web' depends on itself");
+    /* Itself among others that exist: only that is wrong. */
+    expect_only(MIN_CTR "depends_on = db web\n" PLAIN_CTR("db"),
+                "4: [container web] depends_on: 'web' depends on itself");
+    expect_only(MIN_CTR "depends_on = DB\n",
+                "4: [container web] depends_on: invalid container name 'DB' (expected names of "
+                "[container NAME] sections, separated by spaces)");
+    expect_error(MIN_CTR "depends_on = a/b\n", 4, "depends_on: invalid container name 'a/b'");
+    expect_error(MIN_CTR "depends_on = -x\n", 4, "depends_on: invalid container name '-x'");
+
+    /* Every unknown name, each once, in the order written. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "depends_on = db cache db\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT_STREQ(d.lines[0], NAME ":4: [container web] depends_on: no container named 'db' "
+                                  "(expected names of [container NAME] sections in this file)");
+    ASSERT_STREQ(d.lines[1], NAME ":4: [container web] depends_on: no container named 'cache' "
+                                  "(expected names of [container NAME] sections in this file)");
+    config_diag_clear(&d);
+
+    /* Cycles are named in full, once, at the depends_on that closes them. */
+    expect_only(DEP_CTR("a", "b") DEP_CTR("b", "a"),
+                "8: [container b] depends_on: dependency cycle: a -> b -> a");
+    expect_only(DEP_CTR("a", "b") DEP_CTR("b", "c") DEP_CTR("c", "a"),
+                "12: [container c] depends_on: dependency cycle: a -> b -> c -> a");
+    expect_only(PLAIN_CTR("x") DEP_CTR("a", "b") DEP_CTR("b", "c") DEP_CTR("c", "b"),
+                "15: [container c] depends_on: dependency cycle: b -> c -> b");
+    expect_only(DEP_CTR("a", "b b") DEP_CTR("b", "a a"),
+                "8: [container b] depends_on: dependency cycle: a -> b -> a");
+
+    /* An unknown name and a cycle: both. */
+    d = load_fail_at(__FILE__, __LINE__, DEP_CTR("a", "b nope") DEP_CTR("b", "a"));
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 4, "[container a] depends_on: no container named 'nope'"));
+    ASSERT(diag_has(&d, 8, "[container b] depends_on: dependency cycle: a -> b -> a"));
+    config_diag_clear(&d);
+}
+
 /* ---- all problems at once ------------------------------------------------ */
 
 static void test_error_many_in_one_run(void)
@@ -1739,6 +2430,18 @@ static void test_dump_round_trip_defaults(void)
                         "env = HOSTNAME=web\nenv = HOME=/root\nenv = container=corral\n"
                         "workdir = /\nstop_signal = SIGTERM\nstop_timeout = 10s\n"
                         "pause_timeout = 10s\n"));
+    /* The restart and log defaults, in [supervisor] and in the container;
+     * 0 is the only success, and there is no dependency to write. */
+#define POLICY_DEFAULTS                                                                            \
+    "pause_timeout = 10s\nrestart = no\nrestart_max = unlimited\nrestart_delay = 100ms\n"          \
+    "restart_delay_max = 60s\nrestart_reset_after = 10s\nstart_grace = 1s\n"                       \
+    "log_max_size = 10M\nlog_max_files = 5\n"
+    ASSERT(strstr(text,
+                  "cgroup_parent = corral\nstop_timeout = 10s\n" POLICY_DEFAULTS "\n[network]\n"));
+    ASSERT(strstr(text, "stop_signal = SIGTERM\nstop_timeout = 10s\n" POLICY_DEFAULTS
+                        "success_exit_codes = 0\n"));
+    ASSERT(!strstr(text, "depends_on"));
+#undef POLICY_DEFAULTS
     /* Unset limits are not written: there is nothing to write for them. */
     ASSERT(!strstr(text, "memory"));
     ASSERT(!strstr(text, "cpu"));
@@ -1805,7 +2508,9 @@ static void test_dump_round_trip_everything(void)
     ASSERT(strstr(text, "dns = 1.1.1.1 9.9.9.9\n"));
     ASSERT(strstr(text, "[supervisor]\n"));
     ASSERT(strstr(text, "stop_timeout = 1500ms\npause_timeout = 2s\n"));
-    ASSERT(strstr(text, "stop_timeout = 60s\npause_timeout = 0s\nmemory = 1536M\n"
+    /* The restart and log settings sit between the timeouts and the limits. */
+    ASSERT(strstr(text, "stop_timeout = 60s\npause_timeout = 0s\nrestart = no\n"));
+    ASSERT(strstr(text, "log_max_files = 5\nsuccess_exit_codes = 0\nmemory = 1536M\n"
                         "memory_swap = 4G\ncpus = 0.25\ncpu_weight = 200\n"
                         "cpuset_cpus = 0-3,5\ncpuset_mems = 0\nio_weight = 50\npids = 128\n"));
     /* [container json] inherits [supervisor]'s pause_timeout. */
@@ -1855,6 +2560,111 @@ static void test_dump_limits(void)
     }
 }
 
+static void test_dump_round_trip_policies(void)
+{
+    struct corral_config *c = load_ok("[supervisor]\n"
+                                      "restart = on-failure:4\n"
+                                      "restart_delay = 250ms\n"
+                                      "restart_delay_max = 2m\n"
+                                      "restart_reset_after = 30s\n"
+                                      "start_grace = 1500ms\n"
+                                      "log_max_size = 1G\n"
+                                      "log_max_files = 10\n"
+                                      "[container web]\n"
+                                      "rootfs = /w\n"
+                                      "command = x\n"
+                                      "restart = always\n"
+                                      "restart_max = 7\n"
+                                      "restart_delay = 1s\n"
+                                      "restart_delay_max = 1h\n"
+                                      "restart_reset_after = 0\n"
+                                      "start_grace = 0\n"
+                                      "success_exit_codes = 255, 3 42 3\n"
+                                      "depends_on = db cache db\n"
+                                      "log_max_size = 4097\n"
+                                      "log_max_files = 1000\n"
+                                      "memory = 64M\n"
+                                      "[container db]\n"
+                                      "rootfs = /d\n"
+                                      "command = x\n"
+                                      "restart = unless-stopped\n"
+                                      "[container cache]\n"
+                                      "rootfs = /c\n"
+                                      "command = x\n"
+                                      "restart = on-failure:2\n"
+                                      "depends_on = db\n"
+                                      "[container job]\n"
+                                      "rootfs = /j\n"
+                                      "command = x\n");
+    _cleanup_free_ char *text = dump(c);
+
+    /* on-failure:N is written as its two halves, which read back the same. */
+    ASSERT(strstr(text, "pause_timeout = 10s\nrestart = on-failure\nrestart_max = 4\n"
+                        "restart_delay = 250ms\nrestart_delay_max = 120s\n"
+                        "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
+                        "log_max_files = 10\n\n[network]\n"));
+    ASSERT(strstr(text, "pause_timeout = 10s\nrestart = always\nrestart_max = 7\n"
+                        "restart_delay = 1s\nrestart_delay_max = 3600s\n"
+                        "restart_reset_after = 0s\nstart_grace = 0s\nlog_max_size = 4097\n"
+                        "log_max_files = 1000\nsuccess_exit_codes = 0 3 42 255\n"
+                        "depends_on = db cache\nmemory = 64M\n"));
+    /* db's own policy has no limit of its own: [supervisor]'s 4 is not inherited. */
+    ASSERT(strstr(text, "[container db]\n"));
+    ASSERT(strstr(text, "restart = unless-stopped\nrestart_max = unlimited\n"
+                        "restart_delay = 250ms\nrestart_delay_max = 120s\n"
+                        "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
+                        "log_max_files = 10\nsuccess_exit_codes = 0\n\n[container cache]\n"));
+    ASSERT(strstr(text, "restart = on-failure\nrestart_max = 2\n"));
+    ASSERT(strstr(text, "success_exit_codes = 0\ndepends_on = db\n\n[container job]\n"));
+    /* job inherits everything; it has no depends_on line. */
+    ASSERT(strstr(text, "[container job]\n"));
+    ASSERT(strstr(strstr(text, "[container job]\n"),
+                  "restart = on-failure\nrestart_max = 4\nrestart_delay = 250ms\n"));
+    ASSERT(!strstr(strstr(text, "[container job]\n"), "depends_on"));
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_dump_policy_forms(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"restart = on-failure:3", "restart = on-failure\nrestart_max = 3\n"},
+        {"restart = on-failure", "restart = on-failure\nrestart_max = unlimited\n"},
+        {"restart = always\nrestart_max = 1000000", "restart = always\nrestart_max = 1000000\n"},
+        {"restart_max = unlimited", "restart = no\nrestart_max = unlimited\n"},
+        {"restart_delay = 1500ms", "restart_delay = 1500ms\n"},
+        {"restart_delay = 0\nrestart_delay_max = 0",
+         "restart_delay = 0s\nrestart_delay_max = 0s\n"},
+        {"restart_delay = 2m\nrestart_delay_max = 1h",
+         "restart_delay = 120s\nrestart_delay_max = 3600s\n"},
+        {"restart_reset_after = 0.5s", "restart_reset_after = 500ms\n"},
+        {"start_grace = 0", "start_grace = 0s\n"},
+        {"log_max_size = 4096", "log_max_size = 4K\n"},
+        {"log_max_size = 4097", "log_max_size = 4097\n"},
+        {"log_max_size = 1.5G", "log_max_size = 1536M\n"},
+        {"log_max_files = 007", "log_max_files = 7\n"},
+        {"success_exit_codes = 0", "success_exit_codes = 0\n"},
+        {"success_exit_codes = 255,3 3", "success_exit_codes = 0 3 255\n"},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *in = NULL, *text = NULL;
+        struct corral_config *c;
+        ASSERT(asprintf(&in, MIN_CTR "%s\n", cases[i].in) >= 0);
+        c = load_ok(in);
+        text = dump(c);
+        if (!strstr(strstr(text, "[container web]\n"), cases[i].out)) {
+            fprintf(stderr, "no \"%s\" in the dump of \"%s\":\n%s", cases[i].out, cases[i].in,
+                    text);
+            exit(1);
+        }
+        assert_round_trip(c);
+        config_free(c);
+    }
+}
+
 static void test_argv_to_string(void)
 {
     char *argv[] = {"/bin/sh", "-c", "echo hi; exit 3", "it's", "", "a=b,c:d@e%f+g", "$x", NULL};
@@ -1875,6 +2685,34 @@ static void test_argv_to_string(void)
     c = load_ok(text);
     ASSERT(strv_equal(c->containers[0].argv, argv));
     config_free(c);
+}
+
+/* ---- known bugs ---------------------------------------------------------- */
+
+/* Last in the list: a failure here stops only itself. */
+static void test_error_success_exit_code_long_word(void)
+{
+    /* 32 characters: longer than the 31 parse_success_codes() copies out
+     * of each word. The word must be read whole: "0...03" is 3 (as "003"
+     * is) or an error, never 0; "0...0x" is not a number at all. */
+    _cleanup_free_ char *zeros = repeat('0', 31), *three = NULL, *x = NULL, *want = NULL;
+    struct config_diag d = {};
+    struct corral_config *c = NULL;
+    int r;
+
+    ASSERT(asprintf(&three, MIN_CTR "success_exit_codes = %s3\n", zeros) >= 0);
+    r = config_load_string(NAME, three, &c, &d);
+    ASSERT(r == 0 || r == -EINVAL);
+    ASSERT(r == -EINVAL || container_spec_success_code(&c->containers[0], 3));
+    config_free(c);
+    config_diag_clear(&d);
+
+    ASSERT(asprintf(&x, MIN_CTR "success_exit_codes = %sx\n", zeros) >= 0);
+    ASSERT(asprintf(&want,
+                    "4: [container web] success_exit_codes: invalid exit code '%sx' (expected "
+                    "numbers from 0 to 255, e.g. 0 3)",
+                    zeros) >= 0);
+    expect_only(x, want);
 }
 
 struct test {
@@ -1959,6 +2797,21 @@ static const struct test tests[] = {
     T(test_error_pids),
     T(test_error_cpu_list),
     T(test_error_limits_all_reported),
+    T(test_policy_values),
+    T(test_restart_policy_forms),
+    T(test_restart_max_forms),
+    T(test_restart_delay_forms),
+    T(test_log_forms),
+    T(test_policy_inheritance),
+    T(test_success_exit_codes_forms),
+    T(test_depends_on_forms),
+    T(test_error_restart),
+    T(test_error_restart_max),
+    T(test_error_restart_durations),
+    T(test_error_restart_delay_max),
+    T(test_error_log),
+    T(test_error_success_exit_codes),
+    T(test_error_depends_on),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -1970,7 +2823,10 @@ static const struct test tests[] = {
     T(test_dump_round_trip_defaults),
     T(test_dump_round_trip_everything),
     T(test_dump_limits),
+    T(test_dump_round_trip_policies),
+    T(test_dump_policy_forms),
     T(test_argv_to_string),
+    T(test_error_success_exit_code_long_word),
 };
 
 int main(void)
