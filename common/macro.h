@@ -16,6 +16,7 @@
 
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _fallthrough_ __attribute__((__fallthrough__))
 #define _noreturn_ __attribute__((noreturn))
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
@@ -32,6 +33,20 @@ static inline void closep(int *fd)
         close(*fd);
         errno = saved;
     }
+}
+
+static inline void close_pairp(int (*p)[2])
+{
+    closep(&(*p)[0]);
+    closep(&(*p)[1]);
+}
+
+/* Close if open; returns -EBADF to store back: fd = safe_close(fd). */
+static inline int safe_close(int fd)
+{
+    if (fd >= 0)
+        closep(&fd);
+    return -EBADF;
 }
 
 static inline void fclosep(FILE **f)
@@ -58,6 +73,7 @@ static inline void strv_freep(char ***v)
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Hand ownership on: return the value and leave the variable empty. */

@@ -204,8 +204,12 @@ void format_duration(uint64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRIu64 "h%" PRIu64 "m", s / 3600, s % 3600 / 60);
     else if (s >= 60)
         snprintf(buf, len, "%" PRIu64 "m%" PRIu64 "s", s / 60, s % 60);
-    else
+    else if (s >= 10)
         snprintf(buf, len, "%" PRIu64 "s", s);
+    else if (ms >= 1000)
+        snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
+    else
+        snprintf(buf, len, "%" PRIu64 "ms", ms);
 }
 
 void format_size(uint64_t bytes, char *buf, size_t len)

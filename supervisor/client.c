@@ -27,15 +27,13 @@ int client_exit_code(const json_t *reply)
     return EXIT_FAILED;
 }
 
-int client_call(const char *run_dir, json_t *req, json_t **ret)
+/* Connect and send req (consumed). Returns an exit code; *ret_fd on OK. */
+static int connect_and_send(const char *run_dir, json_t *req, int *ret_fd)
 {
     _cleanup_free_ char *path = path_join(run_dir, "corral.sock");
     _cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
-    _cleanup_free_ char *buf = NULL;
     _cleanup_close_ int fd = -EBADF;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t len = 0, cap = 0;
-    json_error_t jerr;
 
     json_decref(req);
     if (!path || !text)
@@ -66,6 +64,72 @@ int client_call(const char *run_dir, json_t *req, json_t **ret)
         }
         off += (size_t) n;
     }
+    *ret_fd = TAKE_FD(fd);
+    return EXIT_OK;
+}
+
+int client_stream(const char *run_dir, json_t *req, int (*cb)(json_t *msg, void *userdata),
+                  void *userdata)
+{
+    _cleanup_close_ int fd = -EBADF;
+    _cleanup_fclose_ FILE *f = NULL;
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    bool first = true;
+    int r = connect_and_send(run_dir, req, &fd);
+
+    if (r != EXIT_OK)
+        return r;
+    f = fdopen(fd, "r");
+    if (!f)
+        return EXIT_FAILED;
+    fd = -EBADF; /* f owns it */
+    for (;;) {
+        json_error_t jerr;
+        ssize_t n = getline(&line, &cap, f);
+        json_t *msg;
+
+        if (n < 0) {
+            if (first) {
+                fprintf(stderr, "corral: the supervisor closed the connection without "
+                                "answering\n");
+                return EXIT_FAILED;
+            }
+            return EXIT_OK; /* the supervisor went down */
+        }
+        msg = json_loadb(line, (size_t) n, 0, &jerr);
+        if (!msg) {
+            fprintf(stderr, "corral: malformed message from the supervisor: %s\n", jerr.text);
+            return EXIT_FAILED;
+        }
+        if (first) {
+            first = false;
+            r = client_exit_code(msg);
+            if (r != EXIT_OK)
+                fprintf(stderr, "corral: %s\n",
+                        json_string_value(json_object_get(msg, "error")) ?: "request refused");
+            json_decref(msg);
+            if (r != EXIT_OK)
+                return r;
+            continue;
+        }
+        r = cb(msg, userdata);
+        json_decref(msg);
+        if (r < 0)
+            return EXIT_FAILED;
+    }
+}
+
+int client_call(const char *run_dir, json_t *req, json_t **ret)
+{
+    _cleanup_free_ char *buf = NULL;
+    _cleanup_close_ int fd = -EBADF;
+    size_t len = 0, cap = 0;
+    json_error_t jerr;
+    int r = connect_and_send(run_dir, req, &fd);
+
+    if (r != EXIT_OK)
+        return r;
     for (;;) {
         if (len + 4096 > cap) {
             char *nb = realloc(buf, cap = cap ? cap * 2 : 16384);

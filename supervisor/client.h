@@ -17,5 +17,9 @@ enum {
 /* Send req (consumed) to the supervisor at run_dir; on success *ret is the
  * reply. Returns one of the exit codes above; prints errors itself. */
 int client_call(const char *run_dir, json_t *req, json_t **ret);
+/* Send req (consumed) and hand each message after the first ("ok") to cb,
+ * until the supervisor closes the stream (EXIT_OK) or cb returns < 0. */
+int client_stream(const char *run_dir, json_t *req, int (*cb)(json_t *msg, void *userdata),
+                  void *userdata);
 /* Map a reply's "code" to an exit code. */
 int client_exit_code(const json_t *reply);

@@ -3,15 +3,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "macro.h"
@@ -25,10 +29,22 @@
  * torn down by the kernel after the container's init was reaped. */
 #define CG_RETRY_MS 20
 #define CG_RETRY_MAX 250
+/* A line without its newline is written out after this long. */
+#define LOG_FLUSH_MS 500
+/* What one wake-up reads from one pipe at most, so that a container that
+ * floods its output cannot starve the loop (or the other containers). */
+#define LOG_READ_BUDGET (64 * 1024)
+/* The last read after the exit: what the pipe holds, with room to spare for
+ * a bigger pipe buffer; bounded in case a writer is somehow still alive. */
+#define LOG_DRAIN_MAX (4 * 1024 * 1024)
+
+static int start_run(struct container *c);
+static void run_ended(struct container *c, uint64_t uptime_ms, bool was_stop);
 
 static const char *const state_names[_CTR_STATE_MAX] = {
     [CTR_STOPPED] = "stopped", [CTR_STARTING] = "starting", [CTR_RUNNING] = "running",
     [CTR_PAUSED] = "paused",   [CTR_STOPPING] = "stopping", [CTR_EXITED] = "exited",
+    [CTR_BACKOFF] = "backoff", [CTR_FATAL] = "fatal",
 };
 
 const char *ctr_state_to_string(enum ctr_state s)
@@ -81,14 +97,32 @@ static void describe_exit(const struct exit_status *e, char *buf, size_t len)
 
 void container_status(const struct container *c, char *buf, size_t len)
 {
-    char why[600];
+    char why[600], when[32];
+    uint64_t now = now_monotonic_ms();
 
-    if (c->state != CTR_EXITED) {
+    switch (c->state) {
+    case CTR_EXITED:
+        describe_exit(&c->last_exit, why, sizeof(why));
+        snprintf(buf, len, "exited (%s)", why);
+        break;
+    case CTR_BACKOFF:
+        describe_exit(&c->last_exit, why, sizeof(why));
+        format_duration(c->backoff_due_ms > now ? c->backoff_due_ms - now : 0, when, sizeof(when));
+        snprintf(buf, len, "backoff (%s; restart %u in %s)", why, c->history.attempt, when);
+        break;
+    case CTR_FATAL:
+        snprintf(buf, len, "fatal (%s)", c->fatal_reason);
+        break;
+    case CTR_STARTING:
+        if (!c->run && c->waiting_for) {
+            snprintf(buf, len, "starting (waiting for %s)", c->waiting_for);
+            break;
+        }
+        _fallthrough_;
+    default:
         snprintf(buf, len, "%s", ctr_state_to_string(c->state));
-        return;
+        break;
     }
-    describe_exit(&c->last_exit, why, sizeof(why));
-    snprintf(buf, len, "exited (%s)", why);
 }
 
 void container_set_state(struct container *c, enum ctr_state s)
@@ -100,17 +134,21 @@ void container_set_state(struct container *c, enum ctr_state s)
         char status[700];
         container_status(c, status, sizeof(status));
         log_info("%s: %s -> %s", c->spec->name, ctr_state_to_string(old), status);
+        control_event(c->d, c, old);
     }
     daemon_changed(c->d, c);
 }
 
 bool container_is_down(const struct container *c)
 {
-    return (c->state == CTR_STOPPED || c->state == CTR_EXITED) && !c->run && !c->restart_pending;
+    return (c->state == CTR_STOPPED || c->state == CTR_EXITED || c->state == CTR_FATAL) &&
+           !c->run && !c->restart_pending && !c->restart_planned && !c->want_start;
 }
 
 bool container_failed(const struct container *c)
 {
+    if (c->state == CTR_FATAL)
+        return true;
     if (c->state != CTR_EXITED)
         return false;
     return c->last_exit.kind == EXIT_SIGNAL || c->last_exit.kind == EXIT_ERROR ||
@@ -151,21 +189,132 @@ static void cg_try_remove(struct container *c)
 
 /* ---- a run: one process lifetime ---- */
 
-static void on_run_handle_closed(uv_handle_t *h)
-{
-    struct run *run = h->data;
+static void on_flush_timer(uv_timer_t *t);
 
+static void run_unref(struct run *run)
+{
     if (--run->open_handles > 0)
         return;
     if (run->pidfd >= 0)
         close(run->pidfd);
     if (run->errfd >= 0)
         close(run->errfd);
+    if (run->out.fd >= 0)
+        close(run->out.fd);
+    if (run->err.fd >= 0)
+        close(run->err.fd);
     free(run);
+}
+
+static void on_run_handle_closed(uv_handle_t *h)
+{
+    run_unref(h->data);
+}
+
+static void on_run_log_closed(uv_handle_t *h)
+{
+    run_unref(((struct run_log *) h->data)->run);
+}
+
+/* ---- a run's output: pipes -> lines -> log_dir/NAME.log ---- */
+
+static int write_record(void *userdata, bool partial, const char *text, size_t len)
+{
+    struct run_log *rl = userdata;
+    struct run *run = rl->run;
+    int r = logfile_write(run->c->log, 0, rl->stream, partial, text, len);
+
+    if (r < 0 && !run->log_failed) {
+        run->log_failed = true;
+        log_warn("%s: Failed to write to '%s': %s, dropping output", run->c->spec->name,
+                 logfile_path(run->c->log), strerror(-r));
+    }
+    return 0;
+}
+
+static void run_log_close(struct run_log *rl)
+{
+    if (!rl->open)
+        return;
+    (void) linebuf_flush(&rl->lb, write_record, rl);
+    uv_close((uv_handle_t *) &rl->poll, on_run_log_closed);
+    rl->open = false;
+}
+
+/* Read what is there, up to budget bytes. Returns true at EOF or on an
+ * error: the pipe is done. */
+static bool run_log_read(struct run_log *rl, size_t budget)
+{
+    char buf[16384];
+    size_t total = 0;
+
+    while (total < budget) {
+        ssize_t n = read(rl->fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno != EAGAIN;
+        if (n == 0)
+            return true;
+        (void) linebuf_feed(&rl->lb, buf, (size_t) n, write_record, rl);
+        total += (size_t) n;
+    }
+    return false;
+}
+
+static void on_log_readable(uv_poll_t *p, int status, int events)
+{
+    struct run_log *rl = p->data;
+    struct run *run = rl->run;
+
+    if (run_log_read(rl, LOG_READ_BUDGET)) {
+        run_log_close(rl);
+        return;
+    }
+    /* A prompt or a progress bar may never get its newline. */
+    if (rl->lb.len > 0 && !uv_is_active((uv_handle_t *) &run->flush_timer))
+        uv_timer_start(&run->flush_timer, on_flush_timer, LOG_FLUSH_MS, 0);
+}
+
+/* Write out what has waited for a newline, marked as continuing. */
+static void on_flush_timer(uv_timer_t *t)
+{
+    struct run *run = t->data;
+    struct run_log *logs[] = {&run->out, &run->err};
+
+    for (size_t i = 0; i < ELEMENTSOF(logs); i++)
+        if (logs[i]->open && logs[i]->lb.len > 0) {
+            (void) write_record(logs[i], true, logs[i]->lb.buf, logs[i]->lb.len);
+            logs[i]->lb.len = 0;
+        }
+}
+
+static void run_log_init(struct run *run, struct run_log *rl, const char *stream, int fd)
+{
+    struct container *c = run->c;
+
+    rl->run = run;
+    rl->stream = stream;
+    rl->fd = fd;
+    uv_poll_init(&c->d->loop, &rl->poll, fd);
+    rl->poll.data = rl;
+    rl->open = true;
+    run->open_handles++;
+    uv_poll_start(&rl->poll, UV_READABLE, on_log_readable);
 }
 
 static void run_close(struct run *run)
 {
+    /* The container's processes are all gone, so are the pipes' writers:
+     * what is left in them is bounded, and read now, to the last byte. */
+    struct run_log *logs[] = {&run->out, &run->err};
+
+    for (size_t i = 0; i < ELEMENTSOF(logs); i++)
+        if (logs[i]->open) {
+            (void) run_log_read(logs[i], LOG_DRAIN_MAX);
+            run_log_close(logs[i]);
+        }
+    uv_close((uv_handle_t *) &run->flush_timer, on_run_handle_closed);
     if (run->err_open) {
         uv_close((uv_handle_t *) &run->err_poll, on_run_handle_closed);
         run->err_open = false;
@@ -291,7 +440,68 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
         return;
     }
     c->restart_pending = false;
-    container_set_state(c, was_stop ? CTR_STOPPED : CTR_EXITED);
+    run_ended(c, now_monotonic_ms() - c->started_mono_ms, was_stop);
+}
+
+static uint32_t random_u32(void)
+{
+    uint32_t v;
+
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t) sizeof(v))
+        return v;
+    return (uint32_t) now_monotonic_ms() * 2654435761u;
+}
+
+static void on_backoff_timer(uv_timer_t *t)
+{
+    struct container *c = container_of(t, struct container, backoff_timer);
+
+    if (c->state != CTR_BACKOFF || c->run)
+        return;
+    c->restarts++;
+    (void) start_run(c);
+}
+
+/* A run is over (or a start failed): ask the restart policy what now. */
+static void run_ended(struct container *c, uint64_t uptime_ms, bool was_stop)
+{
+    const struct container_spec *s = c->spec;
+    struct run_end end = {
+        .kind = c->last_exit.kind,
+        .code = c->last_exit.code,
+        .uptime_ms = uptime_ms,
+        .stop_requested = was_stop || c->d->shutting_down,
+    };
+    struct restart_decision dec =
+        restart_decide(&s->restart, s->success_codes, &end, &c->history, random_u32());
+    char why[600];
+
+    if (dec.verdict == VERDICT_STOPPED || dec.verdict == VERDICT_EXITED) {
+        container_set_state(c, dec.verdict == VERDICT_STOPPED ? CTR_STOPPED : CTR_EXITED);
+        return;
+    }
+    /* Through exited, so that the exit itself is seen (and logged) too;
+     * restart_planned keeps it from counting as down meanwhile. */
+    c->restart_planned = true;
+    container_set_state(c, CTR_EXITED);
+    c->restart_planned = false;
+    /* Whatever ran in between (a client's start, a shutdown) wins. */
+    if (c->state != CTR_EXITED || c->run || c->d->shutting_down) {
+        daemon_changed(c->d, c);
+        return;
+    }
+    describe_exit(&c->last_exit, why, sizeof(why));
+    if (dec.verdict == VERDICT_FATAL) {
+        snprintf(c->fatal_reason, sizeof(c->fatal_reason),
+                 "%u failed runs in a row, restart_max = %u; last: %.150s%s", c->history.failures,
+                 s->restart.max, why, dec.too_quick ? ", within start_grace" : "");
+        container_set_state(c, CTR_FATAL);
+        return;
+    }
+    c->backoff_delay_ms = dec.delay_ms;
+    c->backoff_due_ms = now_monotonic_ms() + dec.delay_ms;
+    uv_timer_start(&c->backoff_timer, on_backoff_timer, dec.delay_ms, 0);
+    container_set_state(c, CTR_BACKOFF);
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -314,9 +524,10 @@ static int start_failed_msg(struct container *c, const char *msg, int r)
     snprintf(c->last_exit.error, sizeof(c->last_exit.error), "%s", msg);
     log_error("%s: %s", c->spec->name, c->last_exit.error);
     c->restart_pending = false;
-    container_set_state(c, CTR_EXITED);
     /* Undo what this start made: without a process, nothing else will. */
     cg_try_remove(c);
+    /* A start that failed is a failed run as far as the policy goes. */
+    run_ended(c, 0, false);
     return r;
 }
 
@@ -370,12 +581,12 @@ static int apply_limits(struct container *c)
     return 0;
 }
 
-int container_start(struct container *c)
+static int start_run(struct container *c)
 {
     const struct container_spec *s = c->spec;
     const struct supervisor_spec *sup = &c->d->cfg->sup;
-    _cleanup_close_ int log_fd = -EBADF, null_fd = -EBADF;
-    _cleanup_free_ char *log_path = NULL;
+    _cleanup_close_ int null_fd = -EBADF;
+    _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
     struct spawn_result res;
     struct spawn_plan plan;
     struct run *run;
@@ -387,20 +598,29 @@ int container_start(struct container *c)
         return -ESHUTDOWN;
 
     uv_timer_stop(&c->cg_timer);
+    uv_timer_stop(&c->backoff_timer);
     c->cg_tries = 0;
     c->stop_requested = false;
+    c->want_start = false;
+    c->waiting_for = NULL;
     /* Counted before anything can fail, so that a waiter sees an attempt
      * even when it ends before there is a process. */
     c->starts++;
 
-    if (asprintf(&log_path, "%s/%s.log", sup->log_dir, s->name) < 0)
-        return -ENOMEM;
-    log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-    if (log_fd < 0)
-        return start_failed(c, "open log", log_path, negative_errno());
+    if (!c->log) {
+        r = logfile_open(sup->log_dir, s->name, s->log.max_size, s->log.max_files, &c->log);
+        if (r < 0) {
+            _cleanup_free_ char *path = NULL;
+            if (asprintf(&path, "%s/%s.log", sup->log_dir, s->name) < 0)
+                path = NULL;
+            return start_failed(c, "open log", path ?: s->name, r);
+        }
+    }
     null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (null_fd < 0)
         return start_failed(c, "open", "/dev/null", negative_errno());
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+        return start_failed(c, "create output pipes", NULL, negative_errno());
 
     if (!c->cg) {
         r = cg_create(c->d->cg, s->name, &c->cg);
@@ -419,8 +639,8 @@ int container_start(struct container *c)
         .hostname = s->hostname,
         .workdir = s->workdir,
         .stdin_fd = null_fd,
-        .stdout_fd = log_fd,
-        .stderr_fd = log_fd,
+        .stdout_fd = out[1],
+        .stderr_fd = err[1],
         .cgroup_fd = cg_clone_fd(c->cg),
     };
     r = runtime_spawn(&plan, &res);
@@ -437,6 +657,7 @@ int container_start(struct container *c)
         return start_failed(c, "spawn", NULL, -ENOMEM);
     }
     run->c = c;
+    run->out.fd = run->err.fd = -EBADF;
     run->pid = res.pid;
     run->oom_kills_before = oom_kills(c->cg);
     run->pidfd = res.pidfd;
@@ -444,11 +665,20 @@ int container_start(struct container *c)
     (void) fcntl(run->errfd, F_SETFL, O_NONBLOCK);
     uv_poll_init(&c->d->loop, &run->exit_poll, run->pidfd);
     uv_poll_init(&c->d->loop, &run->err_poll, run->errfd);
-    run->exit_poll.data = run->err_poll.data = run;
-    run->open_handles = 2;
+    uv_timer_init(&c->d->loop, &run->flush_timer);
+    run->exit_poll.data = run->err_poll.data = run->flush_timer.data = run;
+    run->open_handles = 3;
     run->err_open = true;
     uv_poll_start(&run->exit_poll, UV_READABLE, on_exit_readable);
     uv_poll_start(&run->err_poll, UV_READABLE, on_err_readable);
+    /* The child has its copies of the write ends: ours would keep the
+     * pipes from ever reaching EOF. */
+    out[1] = safe_close(out[1]);
+    err[1] = safe_close(err[1]);
+    (void) fcntl(out[0], F_SETFL, O_NONBLOCK);
+    (void) fcntl(err[0], F_SETFL, O_NONBLOCK);
+    run_log_init(run, &run->out, "stdout", TAKE_FD(out[0]));
+    run_log_init(run, &run->err, "stderr", TAKE_FD(err[0]));
     c->run = run;
 
     r = cg_attach(c->cg, res.pid, res.in_cgroup);
@@ -471,11 +701,43 @@ int container_start(struct container *c)
     return 0;
 }
 
+int container_start(struct container *c)
+{
+    if (c->run)
+        return c->state == CTR_STOPPING ? -EBUSY : -EALREADY;
+    /* A person's start is a fresh start. */
+    c->history = (struct restart_history){0};
+    c->fatal_reason[0] = 0;
+    c->want_stop = false;
+    return start_run(c);
+}
+
+void container_dependency_failed(struct container *c, const struct container *dep)
+{
+    char status[700];
+
+    container_status(dep, status, sizeof(status));
+    c->want_start = false;
+    c->waiting_for = NULL;
+    c->starts++; /* an attempt, for whoever waits on this start */
+    c->last_exit = (struct exit_status){.kind = EXIT_ERROR, .at_ms = now_realtime_ms()};
+    snprintf(c->last_exit.error, sizeof(c->last_exit.error), "dependency '%s' is %.400s",
+             dep->spec->name, status);
+    log_error("%s: not started: %s", c->spec->name, c->last_exit.error);
+    container_set_state(c, CTR_EXITED);
+}
+
 int container_stop(struct container *c)
 {
     c->restart_pending = false;
+    c->want_stop = false;
+    c->want_start = false;
+    c->waiting_for = NULL;
     if (!c->run) {
-        if (c->state != CTR_EXITED)
+        /* A pending restart or a start waiting for its dependencies is
+         * called off; an exit stays on record. */
+        uv_timer_stop(&c->backoff_timer);
+        if (c->state != CTR_EXITED && c->state != CTR_FATAL)
             container_set_state(c, CTR_STOPPED);
         return 0;
     }
@@ -500,8 +762,10 @@ int container_stop(struct container *c)
 
 int container_restart(struct container *c)
 {
-    if (!c->run)
+    if (!c->run) {
+        uv_timer_stop(&c->backoff_timer);
         return container_start(c);
+    }
     container_stop(c);
     c->restart_pending = true;
     return 0;
@@ -514,6 +778,9 @@ static void on_container_timer_closed(uv_handle_t *h)
     /* libuv runs close callbacks in no promised order: count them. */
     if (--c->open_timers > 0)
         return;
+    logfile_free(c->log);
+    free(c->deps);
+    free(c->rdeps);
     free(c->path_env);
     free(c);
 }
@@ -522,6 +789,7 @@ void container_close(struct container *c)
 {
     uv_close((uv_handle_t *) &c->stop_timer, on_container_timer_closed);
     uv_close((uv_handle_t *) &c->cg_timer, on_container_timer_closed);
+    uv_close((uv_handle_t *) &c->backoff_timer, on_container_timer_closed);
     container_freeze_close(c, on_container_timer_closed);
 }
 
@@ -545,39 +813,56 @@ int container_new(struct daemon *d, const struct container_spec *spec, struct co
     }
     uv_timer_init(&d->loop, &c->stop_timer);
     uv_timer_init(&d->loop, &c->cg_timer);
-    c->stop_timer.data = c->cg_timer.data = c;
+    uv_timer_init(&d->loop, &c->backoff_timer);
+    c->stop_timer.data = c->cg_timer.data = c->backoff_timer.data = c;
     container_freeze_init(c);
-    c->open_timers = 5; /* two timers here, three freezer handles */
+    c->open_timers = 6; /* three timers here, three freezer handles */
     *ret = c;
     return 0;
 }
 
-json_t *container_to_json(const struct container *c)
+static json_t *exit_to_json(const struct exit_status *e)
 {
-    char status[700];
-    json_t *o, *exit = json_null();
+    json_t *exit = NULL;
 
-    container_status(c, status, sizeof(status));
-    switch (c->last_exit.kind) {
+    switch (e->kind) {
     case EXIT_CODE:
-        exit = json_pack("{s:s, s:i}", "kind", "code", "code", c->last_exit.code);
+        exit = json_pack("{s:s, s:i}", "kind", "code", "code", e->code);
         break;
     case EXIT_SIGNAL:
-        exit = json_pack("{s:s, s:s, s:i}", "kind", "signal", "signal",
-                         signal_to_string(c->last_exit.code), "signo", c->last_exit.code);
+        exit = json_pack("{s:s, s:s, s:i}", "kind", "signal", "signal", signal_to_string(e->code),
+                         "signo", e->code);
         break;
     case EXIT_OOM:
         exit = json_pack("{s:s}", "kind", "oom");
         break;
     case EXIT_ERROR:
-        exit = json_pack("{s:s, s:s}", "kind", "error", "error", c->last_exit.error);
+        exit = json_pack("{s:s, s:s}", "kind", "error", "error", e->error);
         break;
     case EXIT_NONE:
         break;
     }
-    if (exit && c->last_exit.kind != EXIT_NONE)
-        json_object_set_new(exit, "at_ms", json_integer((json_int_t) c->last_exit.at_ms));
+    if (!exit)
+        return json_null();
+    json_object_set_new(exit, "at_ms", json_integer((json_int_t) e->at_ms));
+    return exit;
+}
 
+static uint64_t backoff_left_ms(const struct container *c)
+{
+    uint64_t now = now_monotonic_ms();
+
+    if (c->state != CTR_BACKOFF)
+        return 0;
+    return c->backoff_due_ms > now ? c->backoff_due_ms - now : 0;
+}
+
+json_t *container_to_json(const struct container *c)
+{
+    char status[700];
+    json_t *o, *exit = exit_to_json(&c->last_exit);
+
+    container_status(c, status, sizeof(status));
     o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:i}", "name", c->spec->name, "state",
                   ctr_state_to_string(c->state), "status", status, "pid",
                   c->run ? (int) c->run->pid : 0, "started_at_ms",
@@ -589,9 +874,126 @@ json_t *container_to_json(const struct container *c)
     json_object_set_new(
         o, "uptime_ms",
         json_integer(c->run ? (json_int_t) (now_monotonic_ms() - c->started_mono_ms) : 0));
-    json_object_set_new(o, "last_exit", exit ? exit : json_null());
+    json_object_set_new(o, "last_exit", exit);
     json_object_set_new(o, "cgroup", c->cg ? json_string(cg_path(c->cg)) : json_null());
+    json_object_set_new(o, "restarts", json_integer(c->restarts));
+    json_object_set_new(o, "backoff_ms", json_integer((json_int_t) backoff_left_ms(c)));
+    json_object_set_new(o, "fatal_reason",
+                        c->state == CTR_FATAL ? json_string(c->fatal_reason) : json_null());
+    json_object_set_new(o, "manual_stop", json_boolean(c->manual_stop));
     return o;
+}
+
+static json_t *strv_to_json(char *const *v)
+{
+    json_t *a = json_array();
+
+    for (; v && *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+static json_t *spec_to_json(const struct container_spec *s, const struct supervisor_spec *sup)
+{
+    const struct restart_spec *r = &s->restart;
+    json_t *codes = json_array(), *limits, *o;
+    char *log_path = NULL;
+
+    for (int i = 0; i < 256; i++)
+        if (container_spec_success_code(s, i))
+            json_array_append_new(codes, json_integer(i));
+    limits = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?}", "memory", (json_int_t) s->memory,
+        "memory_swap", (json_int_t) s->memory_swap, "cpu_millis", (json_int_t) s->cpu_millis,
+        "cpu_weight", (json_int_t) s->cpu_weight, "pids", (json_int_t) s->pids, "io_weight",
+        (json_int_t) s->io_weight, "cpuset_cpus", s->cpuset_cpus, "cpuset_mems", s->cpuset_mems);
+    if (asprintf(&log_path, "%s/%s.log", sup->log_dir, s->name) < 0)
+        log_path = NULL;
+    o = json_pack(
+        "{s:s, s:o, s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:s?}", "rootfs", s->rootfs,
+        "command", strv_to_json(s->argv), "hostname", s->hostname, "env", strv_to_json(s->env),
+        "workdir", s->workdir, "stop_signal", signal_to_string(s->stop_signal), "stop_timeout_ms",
+        (json_int_t) s->stop_timeout_ms, "pause_timeout_ms", (json_int_t) s->pause_timeout_ms,
+        "depends_on", strv_to_json(s->depends_on), "limits", limits ? limits : json_null(),
+        "success_exit_codes", codes, "log", log_path);
+    free(log_path);
+    if (!o)
+        return json_null();
+    json_object_set_new(
+        o, "restart",
+        json_pack("{s:s, s:i, s:I, s:I, s:I, s:I}", "policy", restart_policy_to_string(r->policy),
+                  "max", (int) r->max, "delay_ms", (json_int_t) r->delay_ms, "delay_max_ms",
+                  (json_int_t) r->delay_max_ms, "reset_after_ms", (json_int_t) r->reset_after_ms,
+                  "start_grace_ms", (json_int_t) r->start_grace_ms));
+    json_object_set_new(o, "log_max_size", json_integer((json_int_t) s->log.max_size));
+    json_object_set_new(o, "log_max_files", json_integer(s->log.max_files));
+    return o;
+}
+
+json_t *container_inspect_json(const struct container *c)
+{
+    json_t *o = container_to_json(c);
+
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "spec", spec_to_json(c->spec, &c->d->cfg->sup));
+    json_object_set_new(o, "restart_attempt", json_integer(c->history.attempt));
+    json_object_set_new(o, "failures_in_a_row", json_integer(c->history.failures));
+    json_object_set_new(o, "backoff_delay_ms", json_integer((json_int_t) c->backoff_delay_ms));
+    json_object_set_new(o, "started_at_ms", json_integer((json_int_t) c->started_at_ms));
+    return o;
+}
+
+json_t *container_event_json(const struct container *c, enum ctr_state from)
+{
+    char status[700], ts[LOG_TIMESTAMP_MAX];
+    struct timespec now_ts;
+    uint64_t now_ns, now;
+    json_t *o;
+
+    clock_gettime(CLOCK_REALTIME, &now_ts);
+    now_ns = (uint64_t) now_ts.tv_sec * 1000000000u + (uint64_t) now_ts.tv_nsec;
+    now = now_ns / 1000000;
+    logfile_format_timestamp(now_ns, ts);
+    container_status(c, status, sizeof(status));
+    o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:i}", "time", ts, "time_ms",
+                  (json_int_t) now, "name", c->spec->name, "from", ctr_state_to_string(from), "to",
+                  ctr_state_to_string(c->state), "status", status, "pid",
+                  c->run ? (int) c->run->pid : 0, "restarts", (int) c->restarts);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "time_us", json_integer((json_int_t) (now_ns / 1000)));
+    if (c->state == CTR_EXITED || c->state == CTR_BACKOFF || c->state == CTR_FATAL ||
+        c->state == CTR_STOPPED)
+        json_object_set_new(o, "exit", exit_to_json(&c->last_exit));
+    if (c->state == CTR_BACKOFF)
+        json_object_set_new(o, "delay_ms", json_integer((json_int_t) c->backoff_delay_ms));
+    if (c->state == CTR_FATAL)
+        json_object_set_new(o, "reason", json_string(c->fatal_reason));
+    return o;
+}
+
+void container_set_manual_stop(struct container *c, bool stopped)
+{
+    _cleanup_free_ char *path = NULL;
+    char text[64];
+    int r;
+
+    if (c->manual_stop == stopped)
+        return;
+    c->manual_stop = stopped;
+    if (asprintf(&path, "%s/%s.json", c->d->persist_dir, c->spec->name) < 0)
+        return;
+    if (!stopped) {
+        if (unlink(path) < 0 && errno != ENOENT)
+            log_warn("%s: Failed to remove '%s': %m, ignoring", c->spec->name, path);
+        return;
+    }
+    snprintf(text, sizeof(text), "{\"manual_stop\":true,\"at_ms\":%" PRIu64 "}\n",
+             now_realtime_ms());
+    r = write_file_atomic(path, text, 0600);
+    if (r < 0)
+        log_warn("%s: Failed to remember the stop in '%s': %s", c->spec->name, path, strerror(-r));
 }
 
 json_t *container_stats_json(struct container *c)

@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "logfile.h"
+#include "restart.h"
 #include "runtime.h"
 
 struct daemon;
@@ -22,12 +24,12 @@ enum ctr_state {
     CTR_PAUSED,   /* every process frozen, confirmed by the freezer */
     CTR_STOPPING, /* stop signal sent, waiting for the exit */
     CTR_EXITED,   /* its process ended on its own (or never started) */
+    CTR_BACKOFF,  /* waiting out the restart delay */
+    CTR_FATAL,    /* failed restart_max times in a row: given up until `start` */
     _CTR_STATE_MAX,
 };
 
 const char *ctr_state_to_string(enum ctr_state s);
-
-enum exit_kind { EXIT_NONE, EXIT_CODE, EXIT_SIGNAL, EXIT_OOM, EXIT_ERROR };
 
 struct exit_status {
     enum exit_kind kind;
@@ -36,9 +38,20 @@ struct exit_status {
     uint64_t at_ms; /* realtime */
 };
 
-/* One process lifetime. Owns the pidfd, the error pipe and their polls; it
- * frees itself from the last close callback, so a container can start a new
- * run while the old one's handles are still closing. */
+/* One of a run's output pipes, read on the loop into the container's log. */
+struct run_log {
+    struct run *run;
+    const char *stream; /* "stdout" or "stderr" */
+    int fd;
+    bool open;
+    uv_poll_t poll;
+    struct linebuf lb;
+};
+
+/* One process lifetime. Owns the pidfd, the error pipe, the output pipes
+ * and their polls; it frees itself from the last close callback, so a
+ * container can start a new run while the old one's handles are still
+ * closing. */
 struct run {
     struct container *c;
     pid_t pid;
@@ -52,6 +65,9 @@ struct run {
     struct spawn_error error;
     int open_handles;
     uint64_t oom_kills_before; /* the cgroup's count when the run began */
+    struct run_log out, err;
+    uv_timer_t flush_timer; /* writes out a line that has waited for its newline */
+    bool log_failed;        /* a log write failed: said once */
 };
 
 /* A pause or resume in progress, confirmed by the freezer: through an
@@ -77,27 +93,51 @@ struct container {
     struct cg_handle *cg;  /* NULL once removed */
     uv_timer_t stop_timer; /* stop_timeout, then SIGKILL */
     uv_timer_t cg_timer;   /* retry removing a lingering cgroup */
+    uv_timer_t backoff_timer;
     unsigned cg_tries;
     int open_timers;
     uint64_t started_at_ms; /* realtime, of the current/last run */
     uint64_t started_mono_ms;
     unsigned starts;
-    bool stop_requested;  /* the coming exit is one corral asked for */
-    bool restart_pending; /* start again once stopped */
+    bool stop_requested;     /* the coming exit is one corral asked for */
+    bool restart_pending;    /* start again once stopped */
+    bool restart_planned;    /* the policy is about to restart or give up */
+    bool want_start;         /* start once the dependencies run */
+    bool want_stop;          /* stop once the dependents are down */
+    bool manual_stop;        /* stopped from the CLI: kept in state_dir */
+    const char *waiting_for; /* the dependency a start waits for */
+    struct restart_history history;
+    unsigned restarts;         /* automatic restarts since the supervisor started */
+    uint64_t backoff_delay_ms; /* the current (or last) restart delay */
+    uint64_t backoff_due_ms;   /* monotonic time of the pending restart */
+    char fatal_reason[256];
     struct exit_status last_exit;
     char *path_env; /* the container's PATH, for argv[0] lookup */
     struct freeze_op freeze;
     uint64_t cpu_sample_ns;    /* last CPU usage read, for cpu % */
     uint64_t cpu_sample_at_ms; /* monotonic time of that read, 0 if none */
+    struct logfile *log;       /* log_dir/NAME.log, open from the first start */
+    struct container **deps;   /* depends_on */
+    size_t n_deps;
+    struct container **rdeps; /* the containers that depend on this one */
+    size_t n_rdeps;
 };
 
 int container_new(struct daemon *d, const struct container_spec *spec, struct container **ret);
 /* Close the handles; the container is freed from the last close callback. */
 void container_close(struct container *c);
 
+/* Start now, as a person would: the restart history and a fatal state are
+ * cleared. Dependencies are the daemon's business (daemon_request_start). */
 int container_start(struct container *c);
+/* Stop; a container in backoff or waiting to start just becomes stopped. */
 int container_stop(struct container *c);
+/* Stop, then start again once the process is gone. */
 int container_restart(struct container *c);
+/* Give up a start because dependency dep will not come up. */
+void container_dependency_failed(struct container *c, const struct container *dep);
+/* Remember (or forget) a stop made from the CLI, in state_dir. */
+void container_set_manual_stop(struct container *c, bool stopped);
 /* Freeze or thaw every process; the state changes once the freezer
  * confirms it. 0 if started (or already there), else a negative errno. */
 int container_pause(struct container *c);
@@ -117,6 +157,10 @@ bool container_failed(const struct container *c);
 /* "running", "exited (code 3)", "exited (signal SIGKILL)"... */
 void container_status(const struct container *c, char *buf, size_t len);
 json_t *container_to_json(const struct container *c);
+/* The spec and the runtime details, for `corral inspect`. */
+json_t *container_inspect_json(const struct container *c);
+/* A state change as an event: {"time","name","from","to","status",...}. */
+json_t *container_event_json(const struct container *c, enum ctr_state from);
 /* Memory, CPU % since the previous call (or the start), pids; null when
  * not running. Updates the CPU sample. */
 json_t *container_stats_json(struct container *c);

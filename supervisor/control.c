@@ -6,6 +6,10 @@
  *   {"cmd":"pause|resume","names":[...]}  -> as above, once the freezer confirms
  *   {"cmd":"stats"}                       -> as ps; "stats" per container
  *   {"cmd":"down"}                        -> {"ok":true} once everything is down
+ *   {"cmd":"inspect"[,"names":[...]]}     -> {"ok":true,"containers":[{...,"spec":{...}}]}
+ *   {"cmd":"events"}                      -> {"ok":true}, then one event a line:
+ *       {"time","time_ms","time_us","name","from","to","status","pid","restarts"
+ *        [,"exit"][,"delay_ms"][,"reason"]}, until either side closes
  * Errors: {"ok":false,"code":"bad_request|not_found|permission_denied|
  * shutting_down","error":"one line"}. A request is validated whole before
  * anything changes. */
@@ -35,7 +39,12 @@ struct client {
     bool closing;
     bool reject;     /* not root: answer once, then close */
     bool in_process; /* process_buffer() is on the stack */
+    bool events;     /* subscribed to events: no further requests */
 };
+
+/* An events client that lets this much pile up unread is dropped rather
+ * than allowed to grow the supervisor without bound. */
+#define EVENTS_MAX_QUEUED (1024 * 1024)
 
 enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_PAUSE, WAIT_RESUME, WAIT_DOWN };
 
@@ -256,6 +265,54 @@ void control_notify(struct daemon *d)
         waiter_check(list_entry(pos, struct waiter, link));
 }
 
+void control_event(struct daemon *d, struct container *c, enum ctr_state from)
+{
+    struct list_head *pos, *tmp;
+    json_t *ev = NULL;
+
+    LIST_FOREACH(pos, tmp, &d->clients) {
+        struct client *cl = list_entry(pos, struct client, link);
+
+        if (!cl->events || cl->closing)
+            continue;
+        if (uv_stream_get_write_queue_size((uv_stream_t *) &cl->pipe) > EVENTS_MAX_QUEUED) {
+            log_warn("control: dropping an events client that does not read");
+            client_close(cl);
+            continue;
+        }
+        if (!ev)
+            ev = container_event_json(c, from);
+        if (!ev)
+            return;
+        reply(cl, json_incref(ev));
+    }
+    json_decref(ev);
+}
+
+static json_t *do_inspect(struct daemon *d, json_t *req)
+{
+    json_t *names = json_object_get(req, "names"), *v, *arr;
+    size_t i;
+
+    if (names && !json_is_array(names))
+        return error_reply("bad_request", "'names' must be an array of names");
+    json_array_foreach(names, i, v)
+    {
+        if (!json_is_string(v))
+            return error_reply("bad_request", "'names' must hold strings");
+        if (!daemon_find(d, json_string_value(v)))
+            return error_reply("not_found", "no such container: '%s'", json_string_value(v));
+    }
+    arr = json_array();
+    if (json_array_size(names) > 0)
+        json_array_foreach(names, i, v) json_array_append_new(
+            arr, container_inspect_json(daemon_find(d, json_string_value(v))));
+    else
+        for (size_t k = 0; k < d->n_ctrs; k++)
+            json_array_append_new(arr, container_inspect_json(d->ctrs[k]));
+    return json_pack("{s:b, s:o}", "ok", 1, "containers", arr);
+}
+
 static json_t *do_ps(struct daemon *d)
 {
     json_t *arr = json_array();
@@ -327,6 +384,20 @@ static void handle_request(struct client *cl, const char *line, size_t len)
         json_decref(req);
         return;
     }
+    if (streq(cmd, "inspect")) {
+        reply(cl, do_inspect(d, req));
+        json_decref(req);
+        return;
+    }
+    if (streq(cmd, "events")) {
+        json_decref(req);
+        /* Set first: the reply would otherwise go on to the next request. */
+        cl->events = true;
+        cl->len = 0;
+        reply(cl, json_pack("{s:b}", "ok", 1));
+        uv_read_start((uv_stream_t *) &cl->pipe, on_alloc, on_read);
+        return;
+    }
     if (streq(cmd, "stop"))
         op = WAIT_STOP;
     else if (streq(cmd, "start"))
@@ -395,18 +466,26 @@ static void handle_request(struct client *cl, const char *line, size_t len)
         struct container *c = w->ctrs[i];
         switch (op) {
         case WAIT_STOP:
-            (void) container_stop(c);
+            /* All marked first, so that dependents in the set go first. */
+            container_set_manual_stop(c, true);
+            c->want_start = false;
+            c->want_stop = true;
             break;
         case WAIT_START:
+            container_set_manual_stop(c, false);
             if (c->state == CTR_STOPPING)
                 c->restart_pending = true;
             else if (c->run)
                 w->starts_before[i] = c->starts - 1; /* already running: done */
             else
-                (void) container_start(c);
+                daemon_request_start(d, c);
             break;
         case WAIT_RESTART:
-            (void) container_restart(c);
+            container_set_manual_stop(c, false);
+            if (c->run)
+                (void) container_restart(c);
+            else
+                daemon_request_start(d, c);
             break;
         case WAIT_PAUSE:
         case WAIT_RESUME:
@@ -420,6 +499,8 @@ static void handle_request(struct client *cl, const char *line, size_t len)
             break;
         }
     }
+    if (op == WAIT_STOP)
+        daemon_schedule(d);
     list_add_tail(&w->link, &d->waiters);
     if (op == WAIT_DOWN)
         daemon_shutdown(d, "requested by client"); /* answers it once all is down */
@@ -449,7 +530,7 @@ static void process_buffer(struct client *cl)
     if (cl->in_process)
         return;
     cl->in_process = true;
-    while (!cl->busy && !cl->closing && !cl->reject) {
+    while (!cl->busy && !cl->closing && !cl->reject && !cl->events) {
         char *nl = cl->buf ? memchr(cl->buf, '\n', cl->len) : NULL;
         size_t line_len;
         char *line;
@@ -491,6 +572,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         client_close(cl);
         return;
     }
+    if (cl->events)
+        return; /* a subscriber has nothing more to ask: read only for EOF */
     cl->len += (size_t) nread;
     process_buffer(cl);
 }

@@ -50,6 +50,43 @@ static void persist(struct daemon *d, struct container *c)
         log_warn("%s: Failed to write '%s': %s, ignoring", c->spec->name, path, strerror(-r));
 }
 
+/* depends_on as pointers both ways; config/ has checked names and cycles. */
+static int link_dependencies(struct daemon *d)
+{
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        struct container *c = d->ctrs[i];
+
+        if (!c->spec->n_depends_on)
+            continue;
+        c->deps = calloc(c->spec->n_depends_on, sizeof(*c->deps));
+        if (!c->deps)
+            return -ENOMEM;
+        for (size_t k = 0; k < c->spec->n_depends_on; k++) {
+            struct container *dep = d->ctrs[c->spec->depends_on_idx[k]];
+            struct container **n = realloc(dep->rdeps, (dep->n_rdeps + 1) * sizeof(*n));
+            if (!n)
+                return -ENOMEM;
+            dep->rdeps = n;
+            dep->rdeps[dep->n_rdeps++] = c;
+            c->deps[c->n_deps++] = dep;
+        }
+    }
+    return 0;
+}
+
+/* A stop made from the CLI outlives the supervisor (unless-stopped). */
+static void load_manual_stops(struct daemon *d)
+{
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+
+        if (asprintf(&path, "%s/%s.json", d->persist_dir, d->ctrs[i]->spec->name) < 0)
+            continue;
+        d->ctrs[i]->manual_stop = stat(path, &st) == 0;
+    }
+}
+
 static bool all_down(struct daemon *d)
 {
     for (size_t i = 0; i < d->n_ctrs; i++)
@@ -78,11 +115,108 @@ static void finish(struct daemon *d)
         container_close(d->ctrs[i]);
 }
 
+static bool is_up(const struct container *x)
+{
+    return x->state == CTR_RUNNING || x->state == CTR_PAUSED;
+}
+
+static void try_start(struct daemon *d, struct container *c)
+{
+    const struct container *waiting = NULL;
+
+    if (d->shutting_down) {
+        c->want_start = false;
+        c->waiting_for = NULL;
+        if (c->state == CTR_STARTING && !c->run)
+            container_set_state(c, CTR_STOPPED);
+        return;
+    }
+    for (size_t i = 0; i < c->n_deps; i++) {
+        const struct container *dep = c->deps[i];
+        if (is_up(dep))
+            continue;
+        /* Down, and nothing under way will bring it up. */
+        if (container_is_down(dep)) {
+            container_dependency_failed(c, dep);
+            return;
+        }
+        if (!waiting)
+            waiting = dep;
+    }
+    if (!waiting) {
+        if (c->waiting_for)
+            log_info("%s: its dependencies are running, starting", c->spec->name);
+        (void) container_start(c);
+        return;
+    }
+    if (c->state != CTR_STARTING || c->waiting_for != waiting->spec->name) {
+        c->waiting_for = waiting->spec->name;
+        container_set_state(c, CTR_STARTING);
+    }
+}
+
+static void try_stop(struct container *c)
+{
+    /* Dependents that are going down go first. */
+    for (size_t i = 0; i < c->n_rdeps; i++) {
+        const struct container *x = c->rdeps[i];
+        if (!container_is_down(x) && (x->want_stop || x->state == CTR_STOPPING))
+            return;
+    }
+    (void) container_stop(c);
+}
+
+void daemon_schedule(struct daemon *d)
+{
+    if (d->scheduling) {
+        d->reschedule = true;
+        return;
+    }
+    d->scheduling = true;
+    do {
+        d->reschedule = false;
+        for (size_t i = 0; i < d->n_ctrs; i++)
+            if (d->ctrs[i]->want_start)
+                try_start(d, d->ctrs[i]);
+        for (size_t i = d->n_ctrs; i-- > 0;)
+            if (d->ctrs[i]->want_stop)
+                try_stop(d->ctrs[i]);
+    } while (d->reschedule);
+    d->scheduling = false;
+}
+
+static void mark_start(struct container *c)
+{
+    if (c->want_start || c->run)
+        return;
+    c->want_start = true;
+    c->want_stop = false;
+    for (size_t i = 0; i < c->n_deps; i++)
+        /* A dependency in backoff comes back by itself. */
+        if (c->deps[i]->state != CTR_BACKOFF)
+            mark_start(c->deps[i]);
+}
+
+void daemon_request_start(struct daemon *d, struct container *c)
+{
+    mark_start(c);
+    daemon_schedule(d);
+}
+
+void daemon_request_stop(struct daemon *d, struct container *c)
+{
+    c->want_start = false;
+    c->want_stop = true;
+    daemon_schedule(d);
+}
+
 void daemon_changed(struct daemon *d, struct container *c)
 {
     if (!d->finished)
         persist(d, c);
     control_notify(d);
+    if (!d->finished)
+        daemon_schedule(d);
 
     if (d->finished)
         return;
@@ -104,9 +238,12 @@ void daemon_shutdown(struct daemon *d, const char *why)
         return;
     d->shutting_down = true;
     log_info("shutting down: %s", why);
-    /* Stop in reverse order of the file, the opposite of start-up. */
-    for (size_t i = d->n_ctrs; i-- > 0;)
-        (void) container_stop(d->ctrs[i]);
+    /* Dependents first, then what they depend on. */
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        d->ctrs[i]->want_start = false;
+        d->ctrs[i]->want_stop = true;
+    }
+    daemon_schedule(d);
     if (all_down(d))
         finish(d);
 }
@@ -250,11 +387,16 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
     }
 
     d.ctr_state_dir = path_join(sup->run_dir, "containers");
+    d.persist_dir = path_join(sup->state_dir, "containers");
     d.socket_path = path_join(sup->run_dir, "corral.sock");
-    if (!d.ctr_state_dir || !d.socket_path)
+    if (!d.ctr_state_dir || !d.socket_path || !d.persist_dir)
         goto out_unlock;
     if ((r = mkdir_p(d.ctr_state_dir, 0700)) < 0) {
         log_error("Failed to create '%s': %s", d.ctr_state_dir, strerror(-r));
+        goto out_unlock;
+    }
+    if ((r = mkdir_p(d.persist_dir, 0700)) < 0) {
+        log_error("Failed to create '%s': %s", d.persist_dir, strerror(-r));
         goto out_unlock;
     }
 
@@ -296,11 +438,23 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
             goto out_loop;
         d.n_ctrs++;
     }
+    if (link_dependencies(&d) < 0)
+        goto out_loop;
+    load_manual_stops(&d);
 
     log_info("corral %s supervising %zu container(s), control socket %s", CORRAL_VERSION, d.n_ctrs,
              d.socket_path);
-    for (size_t i = 0; i < d.n_ctrs && !d.shutting_down; i++)
-        (void) container_start(d.ctrs[i]);
+    for (size_t i = 0; i < d.n_ctrs && !d.shutting_down; i++) {
+        struct container *c = d.ctrs[i];
+        if (c->manual_stop && c->spec->restart.policy == RESTART_UNLESS_STOPPED) {
+            log_info("%s: not started: stopped by hand earlier (restart = unless-stopped; "
+                     "`corral start %s` starts it)",
+                     c->spec->name, c->spec->name);
+            continue;
+        }
+        mark_start(c);
+    }
+    daemon_schedule(&d);
     d.started = true;
     if (d.opts.exit_when_done && d.n_ctrs > 0)
         daemon_changed(&d, d.ctrs[0]); /* every start may have failed already */
@@ -335,6 +489,7 @@ out_unlock:
         (void) unlink(d.socket_path);
     close(d.lock_fd);
     free(d.ctr_state_dir);
+    free(d.persist_dir);
     free(d.socket_path);
     return status;
 }

@@ -30,6 +30,9 @@ struct daemon {
     struct list_head waiters;
     char *socket_path;
     char *ctr_state_dir; /* run_dir/containers */
+    char *persist_dir;   /* state_dir/containers: what outlives a supervisor */
+    bool scheduling;     /* daemon_schedule() is on the stack */
+    bool reschedule;     /* ... and something changed meanwhile */
     int lock_fd;
     bool started; /* the start-up loop is over */
     bool shutting_down;
@@ -43,5 +46,13 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
 struct container *daemon_find(struct daemon *d, const char *name);
 /* Something about c changed: persist it, wake waiters, maybe finish. */
 void daemon_changed(struct daemon *d, struct container *c);
-/* Stop every container, then leave the loop. */
+/* Stop every container, dependents first, then leave the loop. */
 void daemon_shutdown(struct daemon *d, const char *why);
+/* Start c, once its dependencies run; the ones that are down are started
+ * too. */
+void daemon_request_start(struct daemon *d, struct container *c);
+/* Stop c, once the containers that depend on it and are stopping too are
+ * down. */
+void daemon_request_stop(struct daemon *d, struct container *c);
+/* Carry out the start and stop requests whose turn has come. */
+void daemon_schedule(struct daemon *d);

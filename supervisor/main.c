@@ -2,16 +2,20 @@
 /* corral: the supervisor (`corral up`) and its command-line client. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "config/config.h"
 #include "daemon.h"
 #include "log.h"
+#include "logread.h"
 #include "macro.h"
 #include "util.h"
 
@@ -21,9 +25,11 @@
 struct options {
     const char *file;
     const char *run_dir;
+    const char *log_dir;
     bool json;
     bool exit_when_done;
     bool verbose;
+    struct logs_opts logs;
 };
 
 static void usage(FILE *f)
@@ -42,16 +48,29 @@ static void usage(FILE *f)
           "  pause NAME...              freeze every process; returns once confirmed\n"
           "  resume NAME...             thaw them; returns once confirmed\n"
           "  stats [NAME...]            memory, peak, cpu %, pids, OOM kills\n"
+          "  inspect [NAME...]          the spec and the runtime details (pid, restarts,\n"
+          "                             last exit, backoff, cgroup)\n"
+          "  events                     follow state changes as they happen\n"
           "  down                       stop everything and end the supervisor\n"
+          "\n"
+          "Logs (read from log_dir; work with or without a supervisor):\n"
+          "  logs [-f] [-n N] [--since TIME] [-t] NAME\n"
+          "                             -f, --follow: keep printing new lines\n"
+          "                             -n, --tail N: only the last N lines\n"
+          "                             --since TIME: 2026-11-23T18:00:00Z, or 10m ago\n"
+          "                             -t, --timestamps: prefix each line with its time\n"
           "\n"
           "Options:\n"
           "  -f, --file FILE            config file (default ./corral.ini)\n"
           "      --run-dir DIR          find the supervisor here (default: the config's\n"
           "                             run_dir, else /run/corral)\n"
+          "      --log-dir DIR          read logs here (default: the config's log_dir)\n"
           "      --json                 machine-readable output\n"
           "  -v, --verbose              debug logging (up)\n"
           "  -h, --help                 this text\n"
           "      --version              print the version\n"
+          "\n"
+          "(-f is --file before the command, and for every command but logs.)\n"
           "\n"
           "Exit codes: 0 ok, 1 operation failed, 2 usage or config error,\n"
           "3 supervisor not running, 4 no such container, 5 permission denied.\n",
@@ -240,6 +259,8 @@ static void print_stats(json_t *reply, char **names, int n_names)
     }
 }
 
+static void print_inspect(json_t *reply);
+
 static int cmd_client(const struct options *o, const char *cmd, char **names, int n_names)
 {
     _cleanup_free_ char *run_dir = NULL;
@@ -269,6 +290,8 @@ static int cmd_client(const struct options *o, const char *cmd, char **names, in
         print_ps(reply);
     } else if (streq(cmd, "stats")) {
         print_stats(reply, names, n_names);
+    } else if (streq(cmd, "inspect")) {
+        print_inspect(reply);
     } else {
         json_t *res;
         size_t i;
@@ -286,33 +309,247 @@ static int cmd_client(const struct options *o, const char *cmd, char **names, in
     return r;
 }
 
+/* --log-dir, else the config file's log_dir. */
+static int resolve_log_dir(const struct options *o, char **ret)
+{
+    struct corral_config *c = NULL;
+    struct config_diag diag = {0};
+
+    if (o->log_dir) {
+        *ret = strdup(o->log_dir);
+        return *ret ? 0 : -ENOMEM;
+    }
+    if (config_load_file(config_file(o), &c, &diag) < 0) {
+        print_diag(&diag);
+        config_diag_clear(&diag);
+        fprintf(stderr, "corral: logs needs the config file (--file) or --log-dir\n");
+        return -EINVAL;
+    }
+    *ret = strdup(c->sup.log_dir);
+    config_free(c);
+    return *ret ? 0 : -ENOMEM;
+}
+
+static int cmd_logs(const struct options *o, const char *name)
+{
+    _cleanup_free_ char *log_dir = NULL;
+
+    if (!config_name_is_valid(name)) {
+        fprintf(stderr, "corral: invalid container name '%s'\n", name);
+        return EXIT_USAGE;
+    }
+    if (resolve_log_dir(o, &log_dir) < 0)
+        return EXIT_USAGE;
+    return logs_print(log_dir, name, &o->logs);
+}
+
+static void print_event(json_t *ev, bool json)
+{
+    if (json) {
+        json_dumpf(ev, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+    } else {
+        printf("%s  %s: %s -> %s\n", json_string_value(json_object_get(ev, "time")),
+               json_string_value(json_object_get(ev, "name")),
+               json_string_value(json_object_get(ev, "from")),
+               json_string_value(json_object_get(ev, "status")));
+    }
+    fflush(stdout);
+}
+
+static int event_cb(json_t *ev, void *userdata)
+{
+    const struct options *o = userdata;
+
+    print_event(ev, o->json);
+    return 0;
+}
+
+static int cmd_events(const struct options *o)
+{
+    _cleanup_free_ char *run_dir = NULL;
+
+    if (resolve_run_dir(o, &run_dir) < 0)
+        return EXIT_USAGE;
+    return client_stream(run_dir, json_pack("{s:s}", "cmd", "events"), event_cb, (void *) o);
+}
+
+static void print_kv(const char *key, const char *fmt, ...) _printf_(2, 3);
+static void print_kv(const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("  %-18s ", key);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "-";
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    return (long long) json_integer_value(json_object_get(o, key));
+}
+
+static void print_inspect(json_t *reply)
+{
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(reply, "containers"), i, c)
+    {
+        json_t *spec = json_object_get(c, "spec"), *r = json_object_get(spec, "restart");
+        char *cmd = NULL, buf[64];
+        json_t *v;
+        size_t k;
+
+        if (i > 0)
+            putchar('\n');
+        printf("%s\n", jstr(c, "name"));
+        print_kv("status", "%s", jstr(c, "status"));
+        print_kv("pid", "%lld", jint(c, "pid"));
+        if (jint(c, "started_at_ms")) {
+            time_t t = (time_t) (jint(c, "started_at_ms") / 1000);
+            struct tm tm;
+            strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
+            print_kv("started", "%s", buf);
+        }
+        print_kv("starts", "%lld", jint(c, "starts"));
+        print_kv("restarts", "%lld (automatic)", jint(c, "restarts"));
+        if (json_is_object(json_object_get(c, "last_exit"))) {
+            json_t *e = json_object_get(c, "last_exit");
+            const char *kind = jstr(e, "kind");
+            if (streq(kind, "code"))
+                print_kv("last exit", "code %lld", jint(e, "code"));
+            else if (streq(kind, "signal"))
+                print_kv("last exit", "signal %s", jstr(e, "signal"));
+            else if (streq(kind, "error"))
+                print_kv("last exit", "error: %s", jstr(e, "error"));
+            else
+                print_kv("last exit", "%s", kind);
+        }
+        format_duration((uint64_t) jint(c, "backoff_delay_ms"), buf, sizeof(buf));
+        print_kv("backoff", "%s (restart attempt %lld, failures in a row %lld)", buf,
+                 jint(c, "restart_attempt"), jint(c, "failures_in_a_row"));
+        print_kv("cgroup", "%s", jstr(c, "cgroup"));
+        print_kv("manual stop", "%s",
+                 json_is_true(json_object_get(c, "manual_stop")) ? "yes" : "no");
+        print_kv("rootfs", "%s", jstr(spec, "rootfs"));
+        cmd = json_dumps(json_object_get(spec, "command"), JSON_COMPACT);
+        print_kv("command", "%s", cmd ? cmd : "-");
+        free(cmd);
+        print_kv("restart", "%s (max %lld, delay %lldms..%lldms, reset after %lldms, grace %lldms)",
+                 jstr(r, "policy"), jint(r, "max"), jint(r, "delay_ms"), jint(r, "delay_max_ms"),
+                 jint(r, "reset_after_ms"), jint(r, "start_grace_ms"));
+        printf("  %-18s", "depends on");
+        json_array_foreach(json_object_get(spec, "depends_on"), k, v)
+            printf(" %s", json_string_value(v));
+        if (json_array_size(json_object_get(spec, "depends_on")) == 0)
+            printf(" -");
+        putchar('\n');
+        print_kv("log", "%s", jstr(spec, "log"));
+    }
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_RUN_DIR = 256, OPT_JSON, OPT_VERSION, OPT_EXIT_WHEN_DONE };
+    enum {
+        OPT_RUN_DIR = 256,
+        OPT_LOG_DIR,
+        OPT_JSON,
+        OPT_VERSION,
+        OPT_EXIT_WHEN_DONE,
+        OPT_SINCE,
+    };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"run-dir", required_argument, NULL, OPT_RUN_DIR},
+        {"log-dir", required_argument, NULL, OPT_LOG_DIR},
         {"json", no_argument, NULL, OPT_JSON},
         {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"follow", no_argument, NULL, 'F'},
+        {"tail", required_argument, NULL, 'n'},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"timestamps", no_argument, NULL, 't'},
         {0},
     };
-    struct options o = {0};
-    const char *cmd;
+    struct options o = {.logs = {.tail = -1}};
+    const char *cmd = NULL;
+    bool logs = false;
     int c;
 
-    while ((c = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
+    /* Options may come before and after the command: the options before
+     * it first, then the command's arguments parsed afresh (optind = 0
+     * restarts glibc's getopt), where only logs reads -f as --follow
+     * (docker's and tail's spelling). */
+    for (;;) {
+        c = getopt_long(argc, argv, !cmd ? "+f:vh" : logs ? "fn:tvh" : "f:vh", longopts, NULL);
+        if (c == -1 && !cmd && optind < argc) {
+            cmd = argv[optind];
+            logs = streq(cmd, "logs");
+            argc -= optind;
+            argv += optind; /* argv[0] is now the command */
+            optind = 0;
+            continue;
+        }
+        if (c == -1)
+            break;
         switch (c) {
         case 'f':
+            if (logs && cmd && !optarg) {
+                o.logs.follow = true;
+                break;
+            }
             o.file = optarg;
+            break;
+        case 'F':
+            o.logs.follow = true;
+            break;
+        case 'n': {
+            uint64_t n;
+            if (parse_uint64(optarg, &n) < 0 || n > (uint64_t) LONG_MAX) {
+                fprintf(stderr, "corral: invalid --tail '%s' (expected a number of lines)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o.logs.tail = (long) n;
+            break;
+        }
+        case OPT_SINCE: {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            if (logs_parse_since(optarg,
+                                 (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec,
+                                 &o.logs.since_ns) < 0) {
+                fprintf(stderr,
+                        "corral: invalid --since '%s' (expected e.g. 2026-11-23T18:00:00Z, "
+                        "2026-11-23, or a duration back from now like 10m)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 't':
+            o.logs.timestamps = true;
             break;
         case OPT_RUN_DIR:
             o.run_dir = optarg;
             break;
+        case OPT_LOG_DIR:
+            o.log_dir = optarg;
+            break;
         case OPT_JSON:
             o.json = true;
+            o.logs.json = true;
             break;
         case OPT_EXIT_WHEN_DONE:
             o.exit_when_done = true;
@@ -331,11 +568,15 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind >= argc) {
+    if (!cmd) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    cmd = argv[optind++];
+    if (!streq(cmd, "logs") &&
+        (o.logs.follow || o.logs.tail >= 0 || o.logs.since_ns || o.logs.timestamps)) {
+        fprintf(stderr, "corral: --follow, --tail, --since and --timestamps are for logs\n");
+        return EXIT_USAGE;
+    }
 
     if (streq(cmd, "up") || streq(cmd, "check")) {
         if (optind < argc) {
@@ -344,14 +585,21 @@ int main(int argc, char **argv)
         }
         return streq(cmd, "up") ? cmd_up(&o) : cmd_check(&o);
     }
-    if (streq(cmd, "ps") || streq(cmd, "down")) {
+    if (streq(cmd, "ps") || streq(cmd, "down") || streq(cmd, "events")) {
         if (optind < argc) {
             fprintf(stderr, "corral: %s takes no arguments\n", cmd);
             return EXIT_USAGE;
         }
-        return cmd_client(&o, cmd, NULL, 0);
+        return streq(cmd, "events") ? cmd_events(&o) : cmd_client(&o, cmd, NULL, 0);
     }
-    if (streq(cmd, "stats"))
+    if (streq(cmd, "logs")) {
+        if (argc - optind != 1) {
+            fprintf(stderr, "corral: logs needs exactly one container name\n");
+            return EXIT_USAGE;
+        }
+        return cmd_logs(&o, argv[optind]);
+    }
+    if (streq(cmd, "stats") || streq(cmd, "inspect"))
         return cmd_client(&o, cmd, argv + optind, argc - optind);
     if (streq(cmd, "stop") || streq(cmd, "start") || streq(cmd, "restart") || streq(cmd, "pause") ||
         streq(cmd, "resume")) {

@@ -96,6 +96,46 @@ def pids_hierarchy():
     return None
 
 
+class Events:
+    """A subscription to the supervisor's events, made straight on the
+    socket so that it is known to be live before the test acts."""
+
+    def __init__(self, run_dir):
+        import socket
+        import threading
+        self.items = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(os.path.join(run_dir, "corral.sock"))
+        self.sock.sendall(b'{"cmd":"events"}\n')
+        self.f = self.sock.makefile("r")
+        first = json.loads(self.f.readline())
+        check(first == {"ok": True}, f"events: {first}")
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        try:
+            for line in self.f:
+                self.items.append(json.loads(line))
+        except (OSError, ValueError):
+            pass
+
+    def of(self, name):
+        return [e for e in list(self.items) if e["name"] == name]
+
+    def wait(self, pred, timeout=10, what="an event"):
+        return wait_for(lambda: pred(list(self.items)), timeout, 0.02, what)
+
+    def close(self):
+        try:
+            import socket
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
 class Env:
     def __init__(self, name):
         self.name = name
@@ -111,6 +151,7 @@ class Env:
         self.sup_log = os.path.join(self.tmp, "supervisor.log")
         self.pids_seen = set()
         self._rootfs = None
+        self._events = []
 
     # -- set-up ---------------------------------------------------------
     def rootfs(self, name="rootfs"):
@@ -169,6 +210,11 @@ class Env:
                                   + self.supervisor_log())
         return self.proc
 
+    def events(self):
+        ev = Events(self.run_dir)
+        self._events.append(ev)
+        return ev
+
     def supervisor_log(self):
         try:
             with open(self.sup_log, errors="replace") as f:
@@ -204,12 +250,31 @@ class Env:
             raise TestFailure(f"{name}: expected {status}, have {self.ps()[name]}\n"
                               + self.supervisor_log())
 
-    def log(self, name):
+    def raw_log(self, name):
+        """log_dir/NAME.log as written: one CRI record a line."""
         try:
             with open(os.path.join(self.log_dir, f"{name}.log"), errors="replace") as f:
                 return f.read()
         except FileNotFoundError:
             return ""
+
+    def log(self, name):
+        """What the container wrote, stdout and stderr interleaved, as
+        `corral logs` shows it: partial records joined to their rest."""
+        out, pending = [], {}
+        for line in self.raw_log(name).splitlines():
+            parts = line.split(" ", 3)
+            if len(parts) < 3 or parts[2] not in ("P", "F"):
+                out.append(line)
+                continue
+            stream, tag, text = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
+            text = pending.pop(stream, "") + text
+            if tag == "P":
+                pending[stream] = text
+            else:
+                out.append(text)
+        out.extend(pending.values())
+        return "".join(line + "\n" for line in out)
 
     def wait_log(self, name, text, timeout=10):
         wait_for(lambda: text in self.log(name), timeout, 0.05, f"'{text}' in {name}.log")
@@ -256,6 +321,8 @@ class Env:
         check(not left, "left behind: " + ", ".join(left))
 
     def cleanup(self):
+        for ev in self._events:
+            ev.close()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
