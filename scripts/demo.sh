@@ -32,6 +32,8 @@ ini=examples/demo.ini
 step "checking $ini"
 build/corral check -f "$ini" >/dev/null && echo "$ini: ok"
 
+# Each demo shows its own run: the containers' logs start afresh.
+rm -rf build/demo/log
 step "starting the supervisor: corral up -f $ini"
 build/corral up -f "$ini" >build/demo/supervisor.log 2>&1 &
 sup=$!
@@ -48,14 +50,22 @@ for _ in $(seq 100); do
 done
 sleep 1.5
 
-step "corral ps"
+step "corral ps (web waited for db: depends_on)"
 build/corral -f "$ini" ps
 
-step "what each container sees (their logs)"
+step "what each container sees: corral logs NAME"
 for c in web db worker; do
     echo "--- $c"
-    head -n 6 "build/demo/log/$c.log"
+    build/corral -f "$ini" logs --tail 6 "$c"
 done
+
+step "flaky crashes: restarted with growing delays, then fatal (corral logs -t flaky)"
+for _ in $(seq 100); do
+    build/corral -f "$ini" ps | grep -q '^flaky  *fatal' && break
+    sleep 0.1
+done
+build/corral -f "$ini" logs -t flaky
+grep 'flaky:' build/demo/supervisor.log | sed 's/^/    /'
 
 step "corral restart db"
 build/corral -f "$ini" restart db
