@@ -62,10 +62,9 @@ def test_events_stream_in_order(env: Env):
 
 
 def test_slow_events_client_does_not_block(env: Env):
-    env.write_config([("flap", {"command": "payload exit 1", "restart": "always",
-                                "restart_delay": "0", "restart_delay_max": "0",
-                                "start_grace": "0"}),
-                      ("svc", {"command": "payload wait"})])
+    flap = {"command": "payload exit 1", "restart": "always", "restart_delay": "0",
+            "restart_delay_max": "0", "start_grace": "0"}
+    env.write_config([("flap", flap), ("flap2", flap), ("svc", {"command": "payload wait"})])
     env.up()
     # A client that subscribes and never reads.
     slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -83,6 +82,17 @@ def test_slow_events_client_does_not_block(env: Env):
         check(worst < 1.0 * SLOW, f"ps took {worst:.2f}s while an events client stalled")
         flap = env.ps()["flap"]
         check(flap["starts"] > 20, f"flap barely restarted: {flap}")
+        # Once 1 MiB waits unread, the client is dropped, not buffered on.
+        wait_for(lambda: "dropping an events client that does not read" in
+                 env.supervisor_log(), 30, 0.2, "the stalled client to be dropped")
+        slow.settimeout(10 * SLOW)
+        got = 0
+        while True:
+            chunk = slow.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+        check(got < 4 << 20, f"read {got} bytes from a dropped client")
     finally:
         slow.close()
     env.corral("down")
