@@ -41,6 +41,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -108,6 +109,11 @@ enum {
     CTR_DEPENDS_ON,
     CTR_LOG_MAX_SIZE,
     CTR_LOG_MAX_FILES,
+    CTR_NETWORK,
+    CTR_IP,
+    CTR_MAC,
+    CTR_PUBLISH,
+    CTR_CONNECT,
     _CTR_KEY_MAX,
 };
 /* The longest list plus its NULL. */
@@ -170,6 +176,11 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_DEPENDS_ON] = "depends_on",
             [CTR_LOG_MAX_SIZE] = "log_max_size",
             [CTR_LOG_MAX_FILES] = "log_max_files",
+            [CTR_NETWORK] = "network",
+            [CTR_IP] = "ip",
+            [CTR_MAC] = "mac",
+            [CTR_PUBLISH] = "publish",
+            [CTR_CONNECT] = "connect",
         },
 };
 
@@ -247,8 +258,11 @@ struct raw_section {
      * are still checked, so that all problems show, but it is dropped. */
     bool discard;
     struct raw_value values[KEYS_MAX];
-    struct raw_value *env; /* every env line, in file order */
+    /* The repeatable keys (see raw_list()): every line, in file order. */
+    struct raw_value *env;
     size_t n_env;
+    struct raw_value *publish;
+    size_t n_publish;
 };
 
 struct diag_entry {
@@ -376,6 +390,9 @@ static void raw_section_free(struct raw_section *s)
     for (size_t i = 0; i < s->n_env; i++)
         free(s->env[i].value);
     free(s->env);
+    for (size_t i = 0; i < s->n_publish; i++)
+        free(s->publish[i].value);
+    free(s->publish);
     free(s);
 }
 
@@ -643,12 +660,33 @@ static void unknown_key(struct parser *p, const struct raw_section *s, const cha
     diag_add(&p->diags, p->lineno, s->title, name, "unknown key (expected one of: %s)", list);
 }
 
+/* The keys that may be given more than once, each line adding an entry:
+ * their lists in s, or false for a key that is set once. */
+static bool raw_list(struct raw_section *s, int key, struct raw_value ***ret_list, size_t **ret_n)
+{
+    if (s->kind != SECTION_CONTAINER)
+        return false;
+    if (key == CTR_ENV) {
+        *ret_list = &s->env;
+        *ret_n = &s->n_env;
+        return true;
+    }
+    if (key == CTR_PUBLISH) {
+        *ret_list = &s->publish;
+        *ret_n = &s->n_publish;
+        return true;
+    }
+    return false;
+}
+
 /* inih's callback. section is ignored: see the top of the file. */
 static int handle_key(void *user, const char *section, const char *name, const char *value)
 {
     struct parser *p = user;
     struct raw_section *s = p->cur;
-    struct raw_value v = {.line = p->lineno};
+    struct raw_value v = {.line = p->lineno}, **list = NULL;
+    size_t *n_list = NULL;
+    bool repeatable;
     int i;
 
     if (!s) {
@@ -662,27 +700,25 @@ static int handle_key(void *user, const char *section, const char *name, const c
         unknown_key(p, s, name);
         return 1;
     }
-    if (s->kind != SECTION_CONTAINER || i != CTR_ENV) {
-        if (s->values[i].value) {
-            section_error(p, s, p->lineno, i, "duplicate key (first at line %u)",
-                          s->values[i].line);
-            return 1;
-        }
+    repeatable = raw_list(s, i, &list, &n_list);
+    if (!repeatable && s->values[i].value) {
+        section_error(p, s, p->lineno, i, "duplicate key (first at line %u)", s->values[i].line);
+        return 1;
     }
     v.value = strdup(value);
     if (!v.value) {
         p->diags.oom = true;
         return 1;
     }
-    if (s->kind == SECTION_CONTAINER && i == CTR_ENV) {
-        struct raw_value *n = realloc(s->env, (s->n_env + 1) * sizeof(*n));
+    if (repeatable) {
+        struct raw_value *n = realloc(*list, (*n_list + 1) * sizeof(*n));
         if (!n) {
             free(v.value);
             p->diags.oom = true;
             return 1;
         }
-        s->env = n;
-        s->env[s->n_env++] = v;
+        *list = n;
+        n[(*n_list)++] = v;
     } else
         s->values[i] = v;
     return 1;
@@ -1187,7 +1223,10 @@ static uint32_t prefix_mask(unsigned prefix)
     return prefix == 0 ? 0 : UINT32_MAX << (32 - prefix);
 }
 
-static int build_network(struct parser *p, const struct raw_section *s, struct network_spec *net)
+/* *ret_subnet_ok: the subnet (given or default) is usable, so addresses
+ * can be checked against it. */
+static int build_network(struct parser *p, const struct raw_section *s, struct network_spec *net,
+                         bool *ret_subnet_ok)
 {
     const struct raw_value *v;
     bool subnet_ok = true;
@@ -1311,6 +1350,8 @@ static int build_network(struct parser *p, const struct raw_section *s, struct n
             d[net->n_dns_servers++] = addr;
         }
     }
+    if (ret_subnet_ok)
+        *ret_subnet_ok = subnet_ok;
     return 0;
 }
 
@@ -1601,15 +1642,19 @@ static void parse_success_codes(struct parser *p, const struct raw_section *s,
     }
 }
 
-/* depends_on = db cache: names only here; build_config() resolves them. */
-static int parse_depends_on(struct parser *p, const struct raw_section *s, struct container_spec *c)
+/* depends_on = db cache, connect = web db: names only here; build_config()
+ * resolves them. Duplicates collapse, the first mention keeping its place;
+ * self_problem is the message for the container's own name. */
+static int parse_name_list(struct parser *p, const struct raw_section *s, int key,
+                           const char *self_problem, char ***list, size_t *n_list,
+                           unsigned *ret_line)
 {
-    const struct raw_value *v = raw_get(s, CTR_DEPENDS_ON);
+    const struct raw_value *v = raw_get(s, key);
     const char *w;
 
     if (!v)
         return 0;
-    c->depends_on_line = v->line;
+    *ret_line = v->line;
     w = v->value;
     for (;;) {
         _cleanup_free_ char *name = NULL;
@@ -1625,32 +1670,269 @@ static int parse_depends_on(struct parser *p, const struct raw_section *s, struc
             return -ENOMEM;
         w += n;
         if (!config_name_is_valid(name)) {
-            section_error(p, s, v->line, CTR_DEPENDS_ON,
+            section_error(p, s, v->line, key,
                           "invalid container name '%s' (expected names of [container NAME] "
                           "sections, separated by spaces)",
                           name);
             continue;
         }
         if (streq(name, s->name)) {
-            section_error(p, s, v->line, CTR_DEPENDS_ON, "'%s' depends on itself", name);
+            section_error(p, s, v->line, key, "'%s' %s", name, self_problem);
             continue;
         }
-        for (size_t i = 0; i < c->n_depends_on; i++)
-            dup |= streq(c->depends_on[i], name);
+        for (size_t i = 0; i < *n_list; i++)
+            dup |= streq((*list)[i], name);
         if (dup)
             continue;
-        char **nv = realloc(c->depends_on, (c->n_depends_on + 2) * sizeof(*nv));
+        char **nv = realloc(*list, (*n_list + 2) * sizeof(*nv));
         if (!nv)
             return -ENOMEM;
-        c->depends_on = nv;
-        c->depends_on[c->n_depends_on++] = TAKE_PTR(name);
-        c->depends_on[c->n_depends_on] = NULL;
+        *list = nv;
+        nv[(*n_list)++] = TAKE_PTR(name);
+        nv[*n_list] = NULL;
     }
     return 0;
 }
 
+#define IP_EXPECTED "expected auto or an address from %s to %s"
+#define MAC_EXPECTED "expected six pairs of hex digits separated by ':', e.g. 02:42:ac:11:00:02"
+#define PUBLISH_EXPECTED                                                                           \
+    "expected HOSTPORT:PORT, HOSTPORT:PORT/tcp or HOSTPORT:PORT/udp, e.g. 8080:80"
+
+/* ip = auto | A.B.C.D: a static address must be a host of the subnet the
+ * bridge serves, and not the one the host holds as the gateway. */
+static void parse_static_ip(struct parser *p, const struct raw_section *s,
+                            const struct raw_value *v, const struct network_spec *net,
+                            bool subnet_ok, struct container_spec *c)
+{
+    uint32_t mask = prefix_mask(net->prefix_len), bcast = net->subnet | ~mask, a;
+    char lo[16], hi[16], sub[16];
+
+    if (streq(v->value, "auto"))
+        return;
+    format_ipv4(net->subnet + 1, lo);
+    format_ipv4(bcast - 1, hi);
+    format_ipv4(net->subnet, sub);
+    if (!ipv4_from_string(v->value, &a))
+        section_error(p, s, v->line, CTR_IP,
+                      "invalid IPv4 address '%s' (expected auto or an address like 10.88.0.5)",
+                      v->value);
+    else if (!subnet_ok)
+        ; /* [network] subnet is reported; there is nothing to check it against */
+    else if ((a & mask) != net->subnet)
+        section_error(p, s, v->line, CTR_IP, "%s is outside %s/%u (" IP_EXPECTED ")", v->value, sub,
+                      net->prefix_len, lo, hi);
+    else if (a == net->subnet || a == bcast)
+        section_error(p, s, v->line, CTR_IP, "%s is the %s address of %s/%u (" IP_EXPECTED ")",
+                      v->value, a == net->subnet ? "network" : "broadcast", sub, net->prefix_len,
+                      lo, hi);
+    else if (a == net->gateway)
+        section_error(p, s, v->line, CTR_IP,
+                      "%s is the gateway's address (expected auto or another address from %s "
+                      "to %s)",
+                      v->value, lo, hi);
+    else
+        c->ip = a;
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Exactly six pairs of hex digits separated by ':'. */
+static bool mac_from_string(const char *s, uint8_t ret[static 6])
+{
+    uint8_t mac[6];
+
+    for (size_t i = 0; i < 6; i++) {
+        int h, l;
+        if (i > 0 && *s++ != ':')
+            return false;
+        if ((h = hex_digit(s[0])) < 0 || (l = hex_digit(s[1])) < 0)
+            return false;
+        mac[i] = (uint8_t) (h << 4 | l);
+        s += 2;
+    }
+    if (*s)
+        return false;
+    memcpy(ret, mac, sizeof(mac));
+    return true;
+}
+
+static void format_mac(const uint8_t mac[static 6], char buf[static 18])
+{
+    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+static void parse_mac(struct parser *p, const struct raw_section *s, const struct raw_value *v,
+                      struct container_spec *c)
+{
+    static const uint8_t zero[6] = {};
+    uint8_t mac[6];
+
+    c->mac_line = v->line;
+    if (!mac_from_string(v->value, mac))
+        section_error(p, s, v->line, CTR_MAC, "invalid MAC address '%s' (" MAC_EXPECTED ")",
+                      v->value);
+    /* The low bit of the first octet marks a group address: the bridge
+     * would flood frames to it, and the kernel refuses it for a device. */
+    else if (mac[0] & 1)
+        section_error(p, s, v->line, CTR_MAC,
+                      "%s is a multicast address (expected a unicast MAC: an even first octet, "
+                      "e.g. 02:42:ac:11:00:02)",
+                      v->value);
+    else if (memcmp(mac, zero, sizeof(mac)) == 0)
+        section_error(p, s, v->line, CTR_MAC,
+                      "%s is not a usable address (expected a unicast MAC other than all "
+                      "zeros, e.g. 02:42:ac:11:00:02)",
+                      v->value);
+    else {
+        memcpy(c->mac, mac, sizeof(mac));
+        c->has_mac = true;
+    }
+}
+
+/* A port: 1 to 5 digits. -EINVAL if not a number, -ERANGE outside 1..65535. */
+static int port_from_string(const char *s, size_t n, uint16_t *ret)
+{
+    unsigned v = 0;
+
+    if (n == 0 || n > 5 || strspn(s, "0123456789") < n)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (unsigned) (s[i] - '0');
+    if (v < 1 || v > 65535)
+        return -ERANGE;
+    *ret = (uint16_t) v;
+    return 0;
+}
+
+static const char *proto_to_string(uint8_t proto)
+{
+    return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* publish = HOSTPORT:PORT[/tcp|/udp]; false if reported. */
+static bool parse_publish(struct parser *p, const struct raw_section *s, const struct raw_value *v,
+                          struct publish_spec *ret)
+{
+    const char *str = v->value, *colon = strchr(str, ':'), *slash;
+    struct publish_spec pub = {.proto = IPPROTO_TCP, .line = v->line};
+    int a, b;
+
+    if (!colon) {
+        section_error(p, s, v->line, CTR_PUBLISH,
+                      "invalid port mapping '%s' (" PUBLISH_EXPECTED ")", str);
+        return false;
+    }
+    slash = strchrnul(colon + 1, '/');
+    if (*slash && !slash[1]) {
+        section_error(p, s, v->line, CTR_PUBLISH,
+                      "invalid port mapping '%s' (" PUBLISH_EXPECTED ")", str);
+        return false;
+    }
+    if (*slash) {
+        if (streq(slash + 1, "udp"))
+            pub.proto = IPPROTO_UDP;
+        else if (!streq(slash + 1, "tcp")) {
+            section_error(p, s, v->line, CTR_PUBLISH,
+                          "unknown protocol '%s' in '%s' (expected tcp or udp)", slash + 1, str);
+            return false;
+        }
+    }
+    a = port_from_string(str, (size_t) (colon - str), &pub.host_port);
+    b = port_from_string(colon + 1, (size_t) (slash - colon - 1), &pub.port);
+    if (a == -EINVAL || b == -EINVAL) {
+        section_error(p, s, v->line, CTR_PUBLISH,
+                      "invalid port mapping '%s' (" PUBLISH_EXPECTED ")", str);
+        return false;
+    }
+    if (a < 0 || b < 0) {
+        section_error(p, s, v->line, CTR_PUBLISH,
+                      "port %.*s out of range in '%s' (expected ports from 1 to 65535)",
+                      a < 0 ? (int) (colon - str) : (int) (slash - colon - 1),
+                      a < 0 ? str : colon + 1, str);
+        return false;
+    }
+    *ret = pub;
+    return true;
+}
+
+/* A key that makes no sense without the bridge. */
+static void needs_bridge(struct parser *p, const struct raw_section *s, int key, unsigned line,
+                         unsigned none_line)
+{
+    section_error(p, s, line, key, "needs network = bridge (network = none at line %u)", none_line);
+}
+
+/* network, ip, mac, publish and connect: what one section says. The checks
+ * across containers (one address, MAC or host port each) come later, in
+ * resolve_network(). */
+static int build_container_network(struct parser *p, const struct raw_section *s,
+                                   const struct network_spec *net, bool subnet_ok,
+                                   struct container_spec *c)
+{
+    const struct raw_value *mode = raw_get(s, CTR_NETWORK), *v;
+
+    if (mode) {
+        if (streq(mode->value, "none"))
+            c->network_none = true;
+        else if (!streq(mode->value, "bridge"))
+            section_error(p, s, mode->line, CTR_NETWORK,
+                          "invalid network mode '%s' (expected bridge or none)", mode->value);
+    }
+
+    if (c->network_none) {
+        /* "ip = auto" and an empty connect spell out the defaults and ask
+         * for nothing, so they are allowed; anything else would be ignored
+         * silently, which is worse than an error. */
+        v = raw_get(s, CTR_IP);
+        if (v && !streq(v->value, "auto"))
+            needs_bridge(p, s, CTR_IP, v->line, mode->line);
+        v = raw_get(s, CTR_MAC);
+        if (v)
+            needs_bridge(p, s, CTR_MAC, v->line, mode->line);
+        for (size_t i = 0; i < s->n_publish; i++)
+            needs_bridge(p, s, CTR_PUBLISH, s->publish[i].line, mode->line);
+        v = raw_get(s, CTR_CONNECT);
+        if (v && v->value[strspn(v->value, " \t,")])
+            needs_bridge(p, s, CTR_CONNECT, v->line, mode->line);
+        return 0;
+    }
+
+    v = raw_get(s, CTR_IP);
+    if (v) {
+        c->ip_line = v->line;
+        parse_static_ip(p, s, v, net, subnet_ok, c);
+    }
+    v = raw_get(s, CTR_MAC);
+    if (v)
+        parse_mac(p, s, v, c);
+
+    if (s->n_publish > 0) {
+        c->publish = calloc(s->n_publish, sizeof(*c->publish));
+        if (!c->publish)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->n_publish; i++)
+        if (parse_publish(p, s, &s->publish[i], &c->publish[c->n_publish]))
+            c->n_publish++;
+
+    return parse_name_list(p, s, CTR_CONNECT, "connects to itself (expected other containers)",
+                           &c->connect, &c->n_connect, &c->connect_line);
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
-                           const struct supervisor_spec *sup, struct container_spec *c)
+                           const struct supervisor_spec *sup, const struct network_spec *net,
+                           bool subnet_ok, struct container_spec *c)
 {
     const char *const defaults[] = {default_path_env, NULL, "HOME=/root", "container=corral"};
     _cleanup_free_ char *hostname_env = NULL;
@@ -1765,11 +2047,15 @@ static int build_container(struct parser *p, const struct raw_section *s,
 
     build_policy(p, s, &ctr_policy_keys, &sup->restart, &sup->log, &c->restart, &c->log);
     parse_success_codes(p, s, c);
-    r = parse_depends_on(p, s, c);
+    r = parse_name_list(p, s, CTR_DEPENDS_ON, "depends on itself", &c->depends_on, &c->n_depends_on,
+                        &c->depends_on_line);
     if (r < 0)
         return r;
 
-    return build_limits(p, s, c);
+    r = build_limits(p, s, c);
+    if (r < 0)
+        return r;
+    return build_container_network(p, s, net, subnet_ok, c);
 }
 
 static void supervisor_spec_done(struct supervisor_spec *s)
@@ -1798,6 +2084,9 @@ static void container_spec_done(struct container_spec *c)
     free(c->cpuset_mems);
     strv_free(c->depends_on);
     free(c->depends_on_idx);
+    free(c->publish);
+    strv_free(c->connect);
+    free(c->connect_idx);
 }
 
 void config_free(struct corral_config *c)
@@ -1846,31 +2135,47 @@ static void find_cycle(struct parser *p, const struct corral_config *c, size_t i
     color[i] = 2;
 }
 
+/* Look up the names of a depends_on or connect list; an unknown one is
+ * reported and gets SIZE_MAX. */
+static int resolve_names(struct parser *p, const struct corral_config *c,
+                         const struct container_spec *ctr, int key, char *const *names, size_t n,
+                         unsigned line, size_t **ret_idx)
+{
+    size_t *idx;
+
+    if (n == 0)
+        return 0;
+    idx = calloc(n, sizeof(size_t));
+    if (!idx)
+        return -ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        const struct container_spec *other = config_find_container(c, names[k]);
+
+        idx[k] = other ? (size_t) (other - c->containers) : SIZE_MAX;
+        if (!other)
+            section_error(p, find_section(p, SECTION_CONTAINER, ctr->name), line, key,
+                          "no container named '%s' (expected names of [container NAME] "
+                          "sections in this file)",
+                          names[k]);
+    }
+    *ret_idx = idx;
+    return 0;
+}
+
 /* Every depends_on name must be a container; the graph must have no cycle. */
 static int resolve_dependencies(struct parser *p, struct corral_config *c)
 {
     _cleanup_free_ uint8_t *color = NULL;
     _cleanup_free_ size_t *path = NULL;
+    int r;
 
     for (size_t i = 0; i < c->n_containers; i++) {
         struct container_spec *ctr = &c->containers[i];
 
-        if (!ctr->n_depends_on)
-            continue;
-        ctr->depends_on_idx = calloc(ctr->n_depends_on, sizeof(size_t));
-        if (!ctr->depends_on_idx)
-            return -ENOMEM;
-        for (size_t k = 0; k < ctr->n_depends_on; k++) {
-            const struct container_spec *dep = config_find_container(c, ctr->depends_on[k]);
-
-            ctr->depends_on_idx[k] = dep ? (size_t) (dep - c->containers) : SIZE_MAX;
-            if (!dep)
-                section_error(p, find_section(p, SECTION_CONTAINER, ctr->name),
-                              ctr->depends_on_line, CTR_DEPENDS_ON,
-                              "no container named '%s' (expected names of [container NAME] "
-                              "sections in this file)",
-                              ctr->depends_on[k]);
-        }
+        r = resolve_names(p, c, ctr, CTR_DEPENDS_ON, ctr->depends_on, ctr->n_depends_on,
+                          ctr->depends_on_line, &ctr->depends_on_idx);
+        if (r < 0)
+            return r;
     }
     color = calloc(c->n_containers ?: 1, 1);
     path = calloc(c->n_containers ?: 1, sizeof(*path));
@@ -1882,12 +2187,79 @@ static int resolve_dependencies(struct parser *p, struct corral_config *c)
     return 0;
 }
 
+/* What must be unique across the file: a static address, a MAC, a host port
+ * per protocol. The later one is reported, naming the earlier; one message
+ * per clash, so three containers on one address give two. Also resolves
+ * connect, whose peers must be on the bridge. */
+static int resolve_network(struct parser *p, struct corral_config *c)
+{
+    int r;
+
+    for (size_t i = 0; i < c->n_containers; i++) {
+        struct container_spec *ctr = &c->containers[i];
+        const struct raw_section *s = find_section(p, SECTION_CONTAINER, ctr->name);
+
+        for (size_t j = 0; ctr->ip && j < i; j++)
+            if (c->containers[j].ip == ctr->ip) {
+                char buf[16];
+                format_ipv4(ctr->ip, buf);
+                section_error(p, s, ctr->ip_line, CTR_IP,
+                              "%s is already the address of container '%s' (line %u)", buf,
+                              c->containers[j].name, c->containers[j].ip_line);
+                break;
+            }
+
+        for (size_t j = 0; ctr->has_mac && j < i; j++)
+            if (c->containers[j].has_mac && memcmp(c->containers[j].mac, ctr->mac, 6) == 0) {
+                char buf[18];
+                format_mac(ctr->mac, buf);
+                section_error(p, s, ctr->mac_line, CTR_MAC,
+                              "%s is already the MAC address of container '%s' (line %u)", buf,
+                              c->containers[j].name, c->containers[j].mac_line);
+                break;
+            }
+
+        for (size_t k = 0; k < ctr->n_publish; k++) {
+            const struct publish_spec *pub = &ctr->publish[k];
+            bool found = false;
+
+            /* Every earlier entry: other containers', then this one's own. */
+            for (size_t j = 0; j <= i && !found; j++) {
+                const struct container_spec *o = &c->containers[j];
+                for (size_t m = 0; m < (j < i ? o->n_publish : k) && !found; m++)
+                    if (o->publish[m].host_port == pub->host_port &&
+                        o->publish[m].proto == pub->proto) {
+                        section_error(p, s, pub->line, CTR_PUBLISH,
+                                      "host port %u/%s is already published by container '%s' "
+                                      "(line %u)",
+                                      pub->host_port, proto_to_string(pub->proto), o->name,
+                                      o->publish[m].line);
+                        found = true;
+                    }
+            }
+        }
+
+        r = resolve_names(p, c, ctr, CTR_CONNECT, ctr->connect, ctr->n_connect, ctr->connect_line,
+                          &ctr->connect_idx);
+        if (r < 0)
+            return r;
+        for (size_t k = 0; k < ctr->n_connect; k++)
+            if (ctr->connect_idx[k] != SIZE_MAX && c->containers[ctr->connect_idx[k]].network_none)
+                section_error(p, s, ctr->connect_line, CTR_CONNECT,
+                              "container '%s' has network = none (expected containers with "
+                              "network = bridge)",
+                              ctr->connect[k]);
+    }
+    return 0;
+}
+
 /* Validate everything collected; discarded sections are checked too, so
  * that their problems are reported, and then thrown away. */
 static int build_config(struct parser *p, struct corral_config **ret)
 {
     _cleanup_(config_freep) struct corral_config *c = NULL;
     const struct raw_section *sup, *net;
+    bool subnet_ok = true;
     size_t n = 0;
     int r;
 
@@ -1904,7 +2276,7 @@ static int build_config(struct parser *p, struct corral_config **ret)
     if (r < 0)
         return r;
     net = find_section(p, SECTION_NETWORK, NULL);
-    r = build_network(p, net, &c->net);
+    r = build_network(p, net, &c->net, &subnet_ok);
     if (r < 0)
         return r;
 
@@ -1921,7 +2293,8 @@ static int build_config(struct parser *p, struct corral_config **ret)
             continue;
         if (!s->discard && s->kind == SECTION_CONTAINER) {
             /* Counted as soon as it holds anything, so config_free() sees it. */
-            r = build_container(p, s, &c->sup, &c->containers[c->n_containers++]);
+            r = build_container(p, s, &c->sup, &c->net, subnet_ok,
+                                &c->containers[c->n_containers++]);
         } else {
             union {
                 struct supervisor_spec sup;
@@ -1932,10 +2305,10 @@ static int build_config(struct parser *p, struct corral_config **ret)
                 r = build_supervisor(p, s, &tmp.sup);
                 supervisor_spec_done(&tmp.sup);
             } else if (s->kind == SECTION_NETWORK) {
-                r = build_network(p, s, &tmp.net);
+                r = build_network(p, s, &tmp.net, NULL);
                 network_spec_done(&tmp.net);
             } else {
-                r = build_container(p, s, &c->sup, &tmp.ctr);
+                r = build_container(p, s, &c->sup, &c->net, subnet_ok, &tmp.ctr);
                 container_spec_done(&tmp.ctr);
             }
         }
@@ -1944,6 +2317,9 @@ static int build_config(struct parser *p, struct corral_config **ret)
     }
 
     r = resolve_dependencies(p, c);
+    if (r < 0)
+        return r;
+    r = resolve_network(p, c);
     if (r < 0)
         return r;
 
@@ -2225,6 +2601,35 @@ static void dump_limits(const struct container_spec *ctr, FILE *f)
         fprintf(f, "pids = %" PRIu64 "\n", ctr->pids);
 }
 
+static void dump_container_network(const struct container_spec *ctr, FILE *f)
+{
+    char buf[18];
+
+    if (ctr->network_none) {
+        fprintf(f, "network = none\n");
+        return;
+    }
+    fprintf(f, "network = bridge\n");
+    if (ctr->ip) {
+        format_ipv4(ctr->ip, buf);
+        fprintf(f, "ip = %s\n", buf);
+    } else
+        fprintf(f, "ip = auto\n");
+    if (ctr->has_mac) {
+        format_mac(ctr->mac, buf);
+        fprintf(f, "mac = %s\n", buf);
+    }
+    for (size_t i = 0; i < ctr->n_publish; i++)
+        fprintf(f, "publish = %u:%u/%s\n", ctr->publish[i].host_port, ctr->publish[i].port,
+                proto_to_string(ctr->publish[i].proto));
+    if (ctr->connect) {
+        fprintf(f, "connect =");
+        for (char **n = ctr->connect; *n; n++)
+            fprintf(f, " %s", *n);
+        fputc('\n', f);
+    }
+}
+
 static void dump_policy(const struct restart_spec *r, const struct log_spec *l, FILE *f)
 {
     fprintf(f, "restart = %s\n", restart_policy_to_string(r->policy));
@@ -2306,5 +2711,6 @@ void config_dump(const struct corral_config *c, FILE *f)
             fputc('\n', f);
         }
         dump_limits(ctr, f);
+        dump_container_network(ctr, f);
     }
 }

@@ -65,6 +65,14 @@ struct network_spec {
     size_t n_dns_servers;
 };
 
+/* publish = 8080:80/tcp: the host's port HOSTPORT leads to the container's PORT. */
+struct publish_spec {
+    uint16_t host_port;
+    uint16_t port;
+    uint8_t proto; /* IPPROTO_TCP (default) or IPPROTO_UDP, from <netinet/in.h> */
+    unsigned line;
+};
+
 struct container_spec {
     char *name;
     unsigned line; /* line of the [container NAME] header */
@@ -94,6 +102,20 @@ struct container_spec {
     size_t *depends_on_idx; /* their indexes in corral_config.containers */
     size_t n_depends_on;
     unsigned depends_on_line;
+    /* Networking (DESIGN.md §6). With network_none every field below is
+     * unset: the container has loopback only. */
+    bool network_none;            /* network = none; default bridge */
+    uint32_t ip;                  /* ip = A.B.C.D, host byte order; 0 = auto (a lease) */
+    unsigned ip_line;             /* line of the ip key, 0 if not given */
+    uint8_t mac[6];               /* mac = 02:42:ac:11:00:02: unicast, not all zero */
+    bool has_mac;                 /* false: the kernel picks a random MAC */
+    unsigned mac_line;            /* line of the mac key, 0 if not given */
+    struct publish_spec *publish; /* repeatable; no two in the file share host port + proto */
+    size_t n_publish;
+    char **connect;      /* NULL-terminated peer names, or NULL; used when icc = no */
+    size_t *connect_idx; /* their indexes in corral_config.containers */
+    size_t n_connect;
+    unsigned connect_line;
 };
 
 static inline bool container_spec_success_code(const struct container_spec *c, int code)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,6 +235,24 @@ static bool depends_on_equal(const struct container_spec *x, const struct contai
     return true;
 }
 
+static bool network_equal(const struct container_spec *x, const struct container_spec *y)
+{
+    if (x->network_none != y->network_none || x->ip != y->ip || x->has_mac != y->has_mac ||
+        memcmp(x->mac, y->mac, sizeof(x->mac)) != 0 || x->n_publish != y->n_publish ||
+        x->n_connect != y->n_connect || !x->connect != !y->connect)
+        return false;
+    for (size_t k = 0; k < x->n_publish; k++)
+        if (x->publish[k].host_port != y->publish[k].host_port ||
+            x->publish[k].port != y->publish[k].port || x->publish[k].proto != y->publish[k].proto)
+            return false;
+    if (x->connect && !strv_equal(x->connect, y->connect))
+        return false;
+    for (size_t k = 0; k < x->n_connect; k++)
+        if (x->connect_idx[k] != y->connect_idx[k])
+            return false;
+    return true;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
@@ -266,7 +285,7 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
             !opt_streq(x->cpuset_mems, y->cpuset_mems) ||
             !policy_equal(&x->restart, &x->log, &y->restart, &y->log) ||
             memcmp(x->success_codes, y->success_codes, sizeof(x->success_codes)) != 0 ||
-            !depends_on_equal(x, y))
+            !depends_on_equal(x, y) || !network_equal(x, y))
             return false;
     }
     return true;
@@ -395,6 +414,16 @@ static void test_container_defaults(void)
     ASSERT(w->depends_on == NULL);
     ASSERT(w->depends_on_idx == NULL);
     ASSERT_EQ(w->n_depends_on, 0);
+    /* On the bridge, with an address leased at start and nothing else. */
+    ASSERT(!w->network_none);
+    ASSERT_EQ(w->ip, 0);
+    ASSERT_EQ(w->ip_line, 0);
+    ASSERT(!w->has_mac);
+    ASSERT(w->publish == NULL);
+    ASSERT_EQ(w->n_publish, 0);
+    ASSERT(w->connect == NULL);
+    ASSERT(w->connect_idx == NULL);
+    ASSERT_EQ(w->n_connect, 0);
     config_free(c);
 }
 
@@ -840,12 +869,14 @@ static void test_error_key_outside_section(void)
 
 static void test_error_unknown_key(void)
 {
-    expect_only(MIN_CTR "bogus = 1\n",
-                "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
-                "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
-                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
-                "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
-                "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files)");
+    expect_only(
+        MIN_CTR "bogus = 1\n",
+        "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
+        "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
+        "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
+        "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
+        "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
+        "ip, mac, publish, connect)");
     expect_only("[supervisor]\nRun_dir = /x\n",
                 "2: [supervisor] Run_dir: unknown key (expected one of: " SUP_KEYS ")");
     /* Limits belong to containers. */
@@ -857,12 +888,14 @@ static void test_error_unknown_key(void)
     expect_only("[supervisor]\ndepends_on = web\n" MIN_CTR,
                 "2: [supervisor] depends_on: unknown key (expected one of: " SUP_KEYS ")");
     /* Key names are exact: no case folding, no dashes for underscores. */
-    expect_only(MIN_CTR "Restart = always\n",
-                "4: [container web] Restart: unknown key (expected one of: rootfs, command, "
-                "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
-                "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
-                "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
-                "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files)");
+    expect_only(
+        MIN_CTR "Restart = always\n",
+        "4: [container web] Restart: unknown key (expected one of: rootfs, command, "
+        "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
+        "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
+        "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
+        "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
+        "ip, mac, publish, connect)");
     expect_error("[supervisor]\nrestart-max = 3\n", 2, "restart-max: unknown key");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
@@ -2144,6 +2177,389 @@ static void test_error_depends_on(void)
     config_diag_clear(&d);
 }
 
+/* ---- per-container network ------------------------------------------------ */
+
+#define NET_CTR(name, keys) "[container " name "]\nrootfs = /r\ncommand = x\n" keys
+#define IP_RANGE "expected auto or an address from 10.88.0.1 to 10.88.0.254"
+
+static void test_network_mode_forms(void)
+{
+    struct corral_config *c = load_ok(NET_CTR("a", "network = bridge\n") NET_CTR(
+        "b", "network = none\n") NET_CTR("c", "network = none\nip = auto\n"
+                                              "connect =\n"));
+
+    ASSERT(!c->containers[0].network_none);
+    ASSERT(c->containers[1].network_none);
+    /* The defaults spelled out ask for nothing, so none allows them. */
+    ASSERT(c->containers[2].network_none);
+    ASSERT_EQ(c->containers[2].ip, 0);
+    ASSERT(c->containers[2].connect == NULL);
+    ASSERT_EQ(c->containers[2].n_connect, 0);
+    config_free(c);
+}
+
+static void test_ip_forms(void)
+{
+    struct corral_config *c;
+
+    c = load_ok(NET_CTR("a", "ip = 10.88.0.2\n") NET_CTR("b", "ip = auto\n")
+                    NET_CTR("c", "ip = 10.88.0.254\n"));
+    ASSERT_EQ(c->containers[0].ip, IP(10, 88, 0, 2));
+    ASSERT_EQ(c->containers[0].ip_line, 4);
+    ASSERT_EQ(c->containers[1].ip, 0);
+    ASSERT_EQ(c->containers[1].ip_line, 8);
+    ASSERT_EQ(c->containers[2].ip, IP(10, 88, 0, 254));
+    config_free(c);
+
+    /* Checked against [network] wherever it stands; with the gateway at the
+     * top, the first host is free for a container. */
+    c = load_ok(NET_CTR("a", "ip = 172.20.0.1\n") NET_CTR(
+        "b",
+        "ip = 172.20.255.253\n") "[network]\nsubnet = 172.20.0.0/16\ngateway = 172.20.255.254\n");
+    ASSERT_EQ(c->containers[0].ip, IP(172, 20, 0, 1));
+    ASSERT_EQ(c->containers[1].ip, IP(172, 20, 255, 253));
+    config_free(c);
+
+    /* The smallest subnet: /30 has two hosts, one of them the gateway. */
+    c = load_ok("[network]\nsubnet = 192.168.7.0/30\n" NET_CTR("a", "ip = 192.168.7.2\n"));
+    ASSERT_EQ(c->containers[0].ip, IP(192, 168, 7, 2));
+    config_free(c);
+}
+
+static void test_mac_forms(void)
+{
+    struct corral_config *c = load_ok(NET_CTR("a", "mac = 02:42:AC:11:00:02\n") NET_CTR(
+        "b", "mac = 00:16:3e:ff:fe:01\n") NET_CTR("c", ""));
+    static const uint8_t a[6] = {0x02, 0x42, 0xac, 0x11, 0x00, 0x02};
+    static const uint8_t b[6] = {0x00, 0x16, 0x3e, 0xff, 0xfe, 0x01};
+    static const uint8_t zero[6] = {};
+
+    ASSERT(c->containers[0].has_mac);
+    ASSERT(memcmp(c->containers[0].mac, a, 6) == 0);
+    ASSERT_EQ(c->containers[0].mac_line, 4);
+    ASSERT(c->containers[1].has_mac);
+    ASSERT(memcmp(c->containers[1].mac, b, 6) == 0);
+    ASSERT(!c->containers[2].has_mac);
+    ASSERT(memcmp(c->containers[2].mac, zero, 6) == 0);
+    ASSERT_EQ(c->containers[2].mac_line, 0);
+    config_free(c);
+}
+
+#define assert_publish(pub, hp, p, proto_, line_)                                                  \
+    do {                                                                                           \
+        ASSERT_EQ((pub).host_port, hp);                                                            \
+        ASSERT_EQ((pub).port, p);                                                                  \
+        ASSERT_EQ((pub).proto, proto_);                                                            \
+        ASSERT_EQ((pub).line, line_);                                                              \
+    } while (0)
+
+static void test_publish_forms(void)
+{
+    struct corral_config *c =
+        load_ok(NET_CTR("web", "publish = 8080:80\n"
+                               "env = A=1\n"
+                               "publish = 8443:443/tcp\n"
+                               "publish = 5353:53/udp\n"
+                               "publish = 5353:53\n"
+                               "publish = 1:65535\n"
+                               "publish = 00081:081\n") NET_CTR("dns", "publish = 53:53/udp\n"
+                                                                       "publish = 53:53/tcp\n"
+                                                                       "publish = 8081:80/udp\n"));
+    const struct container_spec *w = &c->containers[0], *d = &c->containers[1];
+
+    /* In file order; the same host port under the other protocol is another
+     * port, in one container or across two. */
+    ASSERT_EQ(w->n_publish, 6);
+    assert_publish(w->publish[0], 8080, 80, IPPROTO_TCP, 4);
+    assert_publish(w->publish[1], 8443, 443, IPPROTO_TCP, 6);
+    assert_publish(w->publish[2], 5353, 53, IPPROTO_UDP, 7);
+    assert_publish(w->publish[3], 5353, 53, IPPROTO_TCP, 8);
+    assert_publish(w->publish[4], 1, 65535, IPPROTO_TCP, 9);
+    assert_publish(w->publish[5], 81, 81, IPPROTO_TCP, 10);
+    ASSERT_EQ(d->n_publish, 3);
+    assert_publish(d->publish[0], 53, 53, IPPROTO_UDP, 14);
+    assert_publish(d->publish[1], 53, 53, IPPROTO_TCP, 15);
+    assert_publish(d->publish[2], 8081, 80, IPPROTO_UDP, 16);
+    config_free(c);
+
+    c = load_ok(MIN_CTR);
+    ASSERT(c->containers[0].publish == NULL);
+    ASSERT_EQ(c->containers[0].n_publish, 0);
+    config_free(c);
+}
+
+static void test_connect_forms(void)
+{
+    static const char *const lists[] = {
+        "db cache", "db,cache", "db, cache", "db\tcache", "db cache db db", "db cache cache, db",
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
+        _cleanup_free_ char *text = NULL;
+        const struct container_spec *w;
+
+        ASSERT(asprintf(&text,
+                        PLAIN_CTR("cache") "[container web]\nrootfs = /r\ncommand = x\n"
+                                           "connect = %s\n" PLAIN_CTR("db"),
+                        lists[i]) >= 0);
+        c = load_ok(text);
+        w = &c->containers[1];
+        assert_argv(w->connect, "db", "cache", NULL);
+        ASSERT_EQ(w->n_connect, 2);
+        ASSERT_EQ(w->connect_idx[0], 2);
+        ASSERT_EQ(w->connect_idx[1], 0);
+        ASSERT_EQ(w->connect_line, 7);
+        ASSERT(c->containers[0].connect == NULL);
+        ASSERT(c->containers[0].connect_idx == NULL);
+        ASSERT_EQ(c->containers[0].n_connect, 0);
+        config_free(c);
+    }
+
+    /* Both directions may be listed, and connect is no dependency: a loop
+     * is fine. An empty list is no list. */
+    c = load_ok(NET_CTR("a", "connect = b\n") NET_CTR("b", "connect = a\n")
+                    NET_CTR("c", "connect =\n"));
+    ASSERT_EQ(c->containers[0].connect_idx[0], 1);
+    ASSERT_EQ(c->containers[1].connect_idx[0], 0);
+    ASSERT(c->containers[2].connect == NULL);
+    config_free(c);
+}
+
+static void test_error_network_mode(void)
+{
+    expect_only(
+        MIN_CTR "network = host\n",
+        "4: [container web] network: invalid network mode 'host' (expected bridge or none)");
+    expect_only(MIN_CTR "network = Bridge\n", "4: [container web] network: invalid network mode "
+                                              "'Bridge' (expected bridge or none)");
+    expect_only(MIN_CTR "network =\n",
+                "4: [container web] network: invalid network mode '' (expected bridge or none)");
+}
+
+static void test_error_network_none(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "network = none\nip = 10.88.0.5\n",
+                "5: [container web] ip: needs network = bridge (network = none at line 4)");
+    /* The key may come before network. */
+    expect_only(MIN_CTR "mac = 02:00:00:00:00:01\nnetwork = none\n",
+                "4: [container web] mac: needs network = bridge (network = none at line 5)");
+    expect_only(MIN_CTR "network = none\nconnect = db\n" PLAIN_CTR("db"),
+                "5: [container web] connect: needs network = bridge (network = none at line 4)");
+    /* Even values that would be wrong anyway: the mode is the problem. */
+    expect_only(MIN_CTR "network = none\nip = bogus\n",
+                "5: [container web] ip: needs network = bridge (network = none at line 4)");
+
+    d = load_fail_at(__FILE__, __LINE__,
+                     MIN_CTR "network = none\npublish = 80:80\npublish = 81:81\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT_STREQ(d.lines[0], NAME ":5: [container web] publish: needs network = bridge "
+                                  "(network = none at line 4)");
+    ASSERT_STREQ(d.lines[1], NAME ":6: [container web] publish: needs network = bridge "
+                                  "(network = none at line 4)");
+    config_diag_clear(&d);
+}
+
+static void test_error_ip(void)
+{
+    static const char *const invalid[] = {
+        "10.88.0", "10.88.0.256", "10.88.0.05", "10.88.0.5/24", "10.88.0.5 x", "AUTO",
+        "",        "::1",         "10.88.0.-1", "0x0a.88.0.5",  "10.88.0.5.1", "10.88..5",
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "ip = %s\n", invalid[i]) >= 0);
+        ASSERT(asprintf(&want,
+                        "4: [container web] ip: invalid IPv4 address '%s' (expected auto or an "
+                        "address like 10.88.0.5)",
+                        invalid[i]) >= 0);
+        expect_only(text, want);
+    }
+
+    expect_only(MIN_CTR "ip = 10.89.0.5\n",
+                "4: [container web] ip: 10.89.0.5 is outside 10.88.0.0/24 (" IP_RANGE ")");
+    expect_only(MIN_CTR "ip = 10.88.0.0\n", "4: [container web] ip: 10.88.0.0 is the network "
+                                            "address of 10.88.0.0/24 (" IP_RANGE ")");
+    expect_only(MIN_CTR "ip = 10.88.0.255\n", "4: [container web] ip: 10.88.0.255 is the "
+                                              "broadcast address of 10.88.0.0/24 (" IP_RANGE ")");
+    expect_only(MIN_CTR "ip = 10.88.0.1\n",
+                "4: [container web] ip: 10.88.0.1 is the gateway's address (expected auto or "
+                "another address from 10.88.0.1 to 10.88.0.254)");
+    /* Against the [network] in the file, even below the container. */
+    expect_only(MIN_CTR "ip = 10.88.0.5\n[network]\nsubnet = 192.168.1.0/24\n",
+                "4: [container web] ip: 10.88.0.5 is outside 192.168.1.0/24 (expected auto or "
+                "an address from 192.168.1.1 to 192.168.1.254)");
+    expect_only("[network]\ngateway = 10.88.0.9\n" MIN_CTR "ip = 10.88.0.9\n",
+                "6: [container web] ip: 10.88.0.9 is the gateway's address (expected auto or "
+                "another address from 10.88.0.1 to 10.88.0.254)");
+    /* A broken subnet is reported once; nothing is checked against it. */
+    expect_only("[network]\nsubnet = 10.0.0.0/31\n" MIN_CTR "ip = 10.88.0.5\n",
+                "2: [network] subnet: prefix length /31 out of range (expected /8 to /30)");
+}
+
+static void test_error_ip_duplicate(void)
+{
+    struct config_diag d;
+
+    expect_only(NET_CTR("db", "ip = 10.88.0.5\n") NET_CTR("web", "ip = 10.88.0.5\n"),
+                "8: [container web] ip: 10.88.0.5 is already the address of container 'db' "
+                "(line 4)");
+    /* A third on the same address names the first; auto never clashes. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     NET_CTR("db", "\nip = 10.88.0.5\n") NET_CTR("a", "ip = auto\n")
+                         NET_CTR("web", "ip = 10.88.0.5\n") NET_CTR("x", "ip = 10.88.0.5\n"));
+    ASSERT_EQ(d.n, 2);
+    ASSERT_STREQ(d.lines[0], NAME ":13: [container web] ip: 10.88.0.5 is already the address "
+                                  "of container 'db' (line 5)");
+    ASSERT_STREQ(d.lines[1], NAME ":17: [container x] ip: 10.88.0.5 is already the address "
+                                  "of container 'db' (line 5)");
+    config_diag_clear(&d);
+}
+
+static void test_error_mac(void)
+{
+    static const char *const invalid[] = {
+        "02:42:ac:11:00",
+        "02:42:ac:11:00:02:03",
+        "2:42:ac:11:00:02",
+        "02-42-ac-11-00-02",
+        "0242.ac11.0002",
+        "02:42:ac:11:00:0g",
+        "",
+        "02:42:ac:11:00:002",
+        "02:42:ac:11:00:02:",
+        " 02:42:ac:11:00:02x",
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "mac = %s\n", invalid[i]) >= 0);
+        ASSERT(asprintf(&want,
+                        "4: [container web] mac: invalid MAC address '%s' (expected six pairs of "
+                        "hex digits separated by ':', e.g. 02:42:ac:11:00:02)",
+                        /* inih strips the value's surrounding space */
+                        invalid[i][0] == ' ' ? invalid[i] + 1 : invalid[i]) >= 0);
+        expect_only(text, want);
+    }
+    expect_only(MIN_CTR "mac = 01:00:5e:00:00:01\n",
+                "4: [container web] mac: 01:00:5e:00:00:01 is a multicast address (expected a "
+                "unicast MAC: an even first octet, e.g. 02:42:ac:11:00:02)");
+    expect_only(MIN_CTR "mac = FF:FF:FF:FF:FF:FF\n",
+                "4: [container web] mac: FF:FF:FF:FF:FF:FF is a multicast address (expected a "
+                "unicast MAC: an even first octet, e.g. 02:42:ac:11:00:02)");
+    expect_only(MIN_CTR "mac = 00:00:00:00:00:00\n",
+                "4: [container web] mac: 00:00:00:00:00:00 is not a usable address (expected a "
+                "unicast MAC other than all zeros, e.g. 02:42:ac:11:00:02)");
+    /* Duplicates compare the address, not its spelling. */
+    expect_only(NET_CTR("db", "mac = 02:42:ac:11:00:0a\n")
+                    NET_CTR("web", "mac = 02:42:AC:11:00:0A\n"),
+                "8: [container web] mac: 02:42:ac:11:00:0a is already the MAC address of "
+                "container 'db' (line 4)");
+}
+
+static void test_error_publish(void)
+{
+    static const char *const invalid[] = {
+        "8080",  "8080:",  ":80",      "8080:80/", "a:80",      "8080:b",    "8080:80:80",
+        "-1:80", "+80:80", "8080 :80", "",         "123456:80", "80:123456", "0x50:80",
+    };
+    struct config_diag d;
+
+    for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        ASSERT(asprintf(&text, MIN_CTR "publish = %s\n", invalid[i]) >= 0);
+        ASSERT(asprintf(&want,
+                        "4: [container web] publish: invalid port mapping '%s' (expected "
+                        "HOSTPORT:PORT, HOSTPORT:PORT/tcp or HOSTPORT:PORT/udp, e.g. 8080:80)",
+                        invalid[i]) >= 0);
+        expect_only(text, want);
+    }
+    expect_only(MIN_CTR "publish = 0:80\n", "4: [container web] publish: port 0 out of range in "
+                                            "'0:80' (expected ports from 1 to 65535)");
+    expect_only(MIN_CTR "publish = 8080:65536\n",
+                "4: [container web] publish: port 65536 out of range in '8080:65536' (expected "
+                "ports from 1 to 65535)");
+    expect_only(MIN_CTR "publish = 8080:00000/udp\n",
+                "4: [container web] publish: port 00000 out of range in '8080:00000/udp' "
+                "(expected ports from 1 to 65535)");
+    expect_only(MIN_CTR "publish = 8080:80/sctp\n",
+                "4: [container web] publish: unknown protocol 'sctp' in '8080:80/sctp' (expected "
+                "tcp or udp)");
+    expect_only(MIN_CTR "publish = 8080:80/TCP\n",
+                "4: [container web] publish: unknown protocol 'TCP' in '8080:80/TCP' (expected "
+                "tcp or udp)");
+
+    /* One host port per protocol in the whole file, whoever publishes it. */
+    expect_only(NET_CTR("db", "publish = 8080:5432\n") NET_CTR("web", "publish = 8080:80/tcp\n"),
+                "8: [container web] publish: host port 8080/tcp is already published by "
+                "container 'db' (line 4)");
+    expect_only(MIN_CTR "publish = 53:53/udp\npublish = 53:5353/udp\n",
+                "5: [container web] publish: host port 53/udp is already published by "
+                "container 'web' (line 4)");
+    d = load_fail_at(__FILE__, __LINE__,
+                     NET_CTR("a", "publish = 80:80\npublish = 81:81\n")
+                         NET_CTR("b", "publish = 81:80\npublish = 80:80\npublish = 82:80\n"));
+    ASSERT_EQ(d.n, 2);
+    ASSERT_STREQ(d.lines[0], NAME ":9: [container b] publish: host port 81/tcp is already "
+                                  "published by container 'a' (line 5)");
+    ASSERT_STREQ(d.lines[1], NAME ":10: [container b] publish: host port 80/tcp is already "
+                                  "published by container 'a' (line 4)");
+    config_diag_clear(&d);
+}
+
+static void test_error_connect(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "connect = db\n", "4: [container web] connect: no container named 'db' "
+                                          "(expected names of [container NAME] sections in this "
+                                          "file)");
+    expect_only(MIN_CTR "connect = web\n", "4: [container web] connect: 'web' connects to itself "
+                                           "(expected other containers)");
+    expect_only(MIN_CTR "connect = DB\n",
+                "4: [container web] connect: invalid container name 'DB' (expected names of "
+                "[container NAME] sections, separated by spaces)");
+    expect_only(MIN_CTR "connect = db\n" NET_CTR("db", "network = none\n"),
+                "4: [container web] connect: container 'db' has network = none (expected "
+                "containers with network = bridge)");
+
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "connect = db cache db\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 4, "connect: no container named 'db'"));
+    ASSERT(diag_has(&d, 4, "connect: no container named 'cache'"));
+    config_diag_clear(&d);
+}
+
+static void test_dump_round_trip_network(void)
+{
+    struct corral_config *c = load_ok("[network]\nsubnet = 172.20.0.0/16\nicc = no\n"
+                                      "[container web]\nrootfs = /w\ncommand = x\n"
+                                      "publish = 8080:80\npublish = 05353:53/udp\n"
+                                      "ip = 172.20.3.4\nmac = 02:42:AC:14:03:04\n"
+                                      "connect = db, job db\n"
+                                      "[container db]\nrootfs = /d\ncommand = x\n"
+                                      "network = bridge\nmemory = 64M\nconnect = web\n"
+                                      "[container cache]\nrootfs = /c\ncommand = x\n"
+                                      "network = none\nip = auto\n"
+                                      "[container job]\nrootfs = /j\ncommand = x\n"
+                                      "publish = 8080:80/udp\n");
+    _cleanup_free_ char *text = dump(c);
+
+    /* Defaults filled in, the protocol spelled out, the MAC in lower case. */
+    ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = bridge\nip = 172.20.3.4\n"
+                        "mac = 02:42:ac:14:03:04\npublish = 8080:80/tcp\n"
+                        "publish = 5353:53/udp\nconnect = db job\n\n[container db]\n"));
+    ASSERT(strstr(text, "memory = 64M\nnetwork = bridge\nip = auto\nconnect = web\n\n"));
+    /* none has nothing else to say. */
+    ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = none\n\n[container job]\n"));
+    ASSERT(strstr(text, "network = bridge\nip = auto\npublish = 8080:80/udp\n"));
+    assert_round_trip(c);
+    config_free(c);
+}
+
 /* ---- all problems at once ------------------------------------------------ */
 
 static void test_error_many_in_one_run(void)
@@ -2446,6 +2862,11 @@ static void test_dump_round_trip_defaults(void)
     ASSERT(!strstr(text, "memory"));
     ASSERT(!strstr(text, "cpu"));
     ASSERT(!strstr(text, "pids"));
+    /* On the bridge with a leased address; no MAC, port or peer to write. */
+    ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = bridge\nip = auto\n"));
+    ASSERT(!strstr(text, "mac"));
+    ASSERT(!strstr(text, "publish"));
+    ASSERT(!strstr(text, "connect"));
     assert_round_trip(c);
     config_free(c);
 
@@ -2610,12 +3031,15 @@ static void test_dump_round_trip_policies(void)
                         "depends_on = db cache\nmemory = 64M\n"));
     /* db's own policy has no limit of its own: [supervisor]'s 4 is not inherited. */
     ASSERT(strstr(text, "[container db]\n"));
-    ASSERT(strstr(text, "restart = unless-stopped\nrestart_max = unlimited\n"
-                        "restart_delay = 250ms\nrestart_delay_max = 120s\n"
-                        "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
-                        "log_max_files = 10\nsuccess_exit_codes = 0\n\n[container cache]\n"));
+    ASSERT(strstr(text,
+                  "restart = unless-stopped\nrestart_max = unlimited\n"
+                  "restart_delay = 250ms\nrestart_delay_max = 120s\n"
+                  "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
+                  "log_max_files = 10\nsuccess_exit_codes = 0\nnetwork = bridge\nip = auto\n\n"
+                  "[container cache]\n"));
     ASSERT(strstr(text, "restart = on-failure\nrestart_max = 2\n"));
-    ASSERT(strstr(text, "success_exit_codes = 0\ndepends_on = db\n\n[container job]\n"));
+    ASSERT(strstr(text, "success_exit_codes = 0\ndepends_on = db\nnetwork = bridge\nip = auto\n\n"
+                        "[container job]\n"));
     /* job inherits everything; it has no depends_on line. */
     ASSERT(strstr(text, "[container job]\n"));
     ASSERT(strstr(strstr(text, "[container job]\n"),
@@ -2812,6 +3236,18 @@ static const struct test tests[] = {
     T(test_error_log),
     T(test_error_success_exit_codes),
     T(test_error_depends_on),
+    T(test_network_mode_forms),
+    T(test_ip_forms),
+    T(test_mac_forms),
+    T(test_publish_forms),
+    T(test_connect_forms),
+    T(test_error_network_mode),
+    T(test_error_network_none),
+    T(test_error_ip),
+    T(test_error_ip_duplicate),
+    T(test_error_mac),
+    T(test_error_publish),
+    T(test_error_connect),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -2825,6 +3261,7 @@ static const struct test tests[] = {
     T(test_dump_limits),
     T(test_dump_round_trip_policies),
     T(test_dump_policy_forms),
+    T(test_dump_round_trip_network),
     T(test_argv_to_string),
     T(test_error_success_exit_code_long_word),
 };
