@@ -35,7 +35,9 @@ build/corral check -f "$ini" >/dev/null && echo "$ini: ok"
 # Each demo shows its own run: the containers' logs start afresh.
 rm -rf build/demo/log
 step "starting the supervisor: corral up -f $ini"
-build/corral up -f "$ini" >build/demo/supervisor.log 2>&1 &
+# In a network namespace of its own: the bridge, the NAT rules and the
+# containers' traffic stay off this host's real network.
+unshare -n build/corral up -f "$ini" >build/demo/supervisor.log 2>&1 &
 sup=$!
 cleanup() {
     if kill -0 "$sup" 2>/dev/null; then
@@ -66,6 +68,13 @@ for _ in $(seq 100); do
 done
 build/corral -f "$ini" logs -t flaky
 grep 'flaky:' build/demo/supervisor.log | sed 's/^/    /'
+
+step "the bridge network: db reaches web at its address (from db's network namespace)"
+read -r dbpid webip < <(build/corral -f "$ini" ps --json | python3 -c '
+import json, sys
+c = {x["name"]: x for x in json.load(sys.stdin)["containers"]}
+print(c["db"]["pid"], c["web"]["ip"])')
+nsenter --net="/proc/$dbpid/ns/net" build/tests/payload connect "$webip" 8080
 
 step "corral restart db"
 build/corral -f "$ini" restart db

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "network.h"
 #include "macro.h"
 #include "util.h"
 
@@ -426,6 +428,7 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
     container_freeze_cancel(c);
     run_close(run);
     c->run = NULL;
+    network_detach(c);
     was_stop = c->stop_requested;
     c->stop_requested = false;
 
@@ -500,6 +503,9 @@ static void run_ended(struct container *c, uint64_t uptime_ms, bool was_stop)
     }
     c->backoff_delay_ms = dec.delay_ms;
     c->backoff_due_ms = now_monotonic_ms() + dec.delay_ms;
+    /* From now, not from the loop's cached time, which this turn's work
+     * (reaping, cgroup and network clean-up) has already left behind. */
+    uv_update_time(&c->d->loop);
     uv_timer_start(&c->backoff_timer, on_backoff_timer, dec.delay_ms, 0);
     container_set_state(c, CTR_BACKOFF);
 }
@@ -691,7 +697,17 @@ static int start_run(struct container *c)
         log_spawn_error(run);
         close(res.syncfd);
     } else {
-        (void) runtime_release(&res);
+        char step[128] = "";
+        r = network_attach(c, res.pid, step, sizeof(step));
+        if (r < 0) {
+            run->have_error = true;
+            run->error = (struct spawn_error){.step = STEP_NETWORK, .err = -r};
+            snprintf(run->error.path, sizeof(run->error.path), "%s", step);
+            log_spawn_error(run);
+            close(res.syncfd);
+        } else {
+            (void) runtime_release(&res);
+        }
     }
 
     c->started_at_ms = now_realtime_ms();
@@ -881,6 +897,24 @@ json_t *container_to_json(const struct container *c)
     json_object_set_new(o, "fatal_reason",
                         c->state == CTR_FATAL ? json_string(c->fatal_reason) : json_null());
     json_object_set_new(o, "manual_stop", json_boolean(c->manual_stop));
+    if (c->ip) {
+        char ip[16];
+        json_t *ports = json_array();
+        snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c->ip >> 24, (c->ip >> 16) & 255,
+                 (c->ip >> 8) & 255, c->ip & 255);
+        json_object_set_new(o, "ip", json_string(ip));
+        for (size_t i = 0; i < c->spec->n_publish; i++) {
+            const struct publish_spec *p = &c->spec->publish[i];
+            char buf[32];
+            snprintf(buf, sizeof(buf), "%u:%u/%s", p->host_port, p->port,
+                     p->proto == IPPROTO_UDP ? "udp" : "tcp");
+            json_array_append_new(ports, json_string(buf));
+        }
+        json_object_set_new(o, "ports", ports);
+    } else {
+        json_object_set_new(o, "ip", json_null());
+        json_object_set_new(o, "ports", json_array());
+    }
     return o;
 }
 

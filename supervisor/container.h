@@ -117,7 +117,11 @@ struct container {
     uint64_t cpu_sample_ns;    /* last CPU usage read, for cpu % */
     uint64_t cpu_sample_at_ms; /* monotonic time of that read, 0 if none */
     struct logfile *log;       /* log_dir/NAME.log, open from the first start */
-    struct container **deps;   /* depends_on */
+    uint32_t ip;               /* on the bridge (host byte order); 0: none */
+    uint8_t mac[6];
+    char veth[16];           /* host side of its veth pair */
+    bool net_attached;       /* the veth exists and the ruleset knows it */
+    struct container **deps; /* depends_on */
     size_t n_deps;
     struct container **rdeps; /* the containers that depend on this one */
     size_t n_rdeps;

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "log.h"
 #include "macro.h"
+#include "network.h"
 #include "util.h"
 
 struct container *daemon_find(struct daemon *d, const char *name)
@@ -441,6 +442,8 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
     if (link_dependencies(&d) < 0)
         goto out_loop;
     load_manual_stops(&d);
+    if (network_init(&d) < 0)
+        goto out_loop;
 
     log_info("corral %s supervising %zu container(s), control socket %s", CORRAL_VERSION, d.n_ctrs,
              d.socket_path);
@@ -476,6 +479,7 @@ out_loop:
             container_close(d.ctrs[i]);
         uv_run(&d.loop, UV_RUN_DEFAULT);
     }
+    network_fini(&d);
     if (uv_loop_close(&d.loop) != 0)
         log_warn("event loop still had handles open at exit");
     free(d.ctrs);

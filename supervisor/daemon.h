@@ -20,6 +20,8 @@ struct daemon {
     const struct corral_config *cfg;
     struct daemon_options opts;
     struct cg_manager *cg;
+    struct ipam *ipam; /* addresses; NULL without bridge containers */
+    bool net_on;       /* some container uses the bridge */
     struct container **ctrs;
     size_t n_ctrs;
     int sigfd;

@@ -191,8 +191,8 @@ static void print_ps(json_t *reply)
     }
     if (ws > 40)
         ws = 40;
-    printf("%-*s  %-*s  %7s  %8s  %9s  %6s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS", "PID",
-           "UPTIME", "MEM", "CPU", "STARTS", "LAST EXIT");
+    printf("%-*s  %-*s  %7s  %-15s  %8s  %9s  %6s  %6s  %s\n", (int) wn, "NAME", (int) ws, "STATUS",
+           "PID", "IP", "UPTIME", "MEM", "CPU", "STARTS", "LAST EXIT");
     json_array_foreach(arr, i, c)
     {
         json_t *e = json_object_get(c, "last_exit");
@@ -223,10 +223,11 @@ static void print_ps(json_t *reply)
             snprintf(cpu, sizeof(cpu), "%.1f%%",
                      json_real_value(json_object_get(st, "cpu_percent")));
         }
-        printf("%-*s  %-*s  %7s  %8s  %9s  %6s  %6d  %s\n", (int) wn,
+        const char *ip = json_string_value(json_object_get(c, "ip"));
+        printf("%-*s  %-*s  %7s  %-15s  %8s  %9s  %6s  %6d  %s\n", (int) wn,
                json_string_value(json_object_get(c, "name")), (int) ws,
-               json_string_value(json_object_get(c, "status")), pidbuf, uptime, mem, cpu,
-               (int) json_integer_value(json_object_get(c, "starts")), last);
+               json_string_value(json_object_get(c, "status")), pidbuf, ip ? ip : "-", uptime, mem,
+               cpu, (int) json_integer_value(json_object_get(c, "starts")), last);
     }
 }
 
@@ -438,6 +439,12 @@ static void print_inspect(json_t *reply)
         print_kv("backoff", "%s (restart attempt %lld, failures in a row %lld)", buf,
                  jint(c, "restart_attempt"), jint(c, "failures_in_a_row"));
         print_kv("cgroup", "%s", jstr(c, "cgroup"));
+        print_kv("ip", "%s", jstr(c, "ip"));
+        printf("  %-18s", "published");
+        json_array_foreach(json_object_get(c, "ports"), k, v) printf(" %s", json_string_value(v));
+        if (json_array_size(json_object_get(c, "ports")) == 0)
+            printf(" -");
+        putchar('\n');
         print_kv("manual stop", "%s",
                  json_is_true(json_object_get(c, "manual_stop")) ? "yes" : "no");
         print_kv("rootfs", "%s", jstr(spec, "rootfs"));

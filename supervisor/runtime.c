@@ -27,6 +27,7 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_NONE] = "spawn",
     [STEP_SYNC] = "wait for supervisor",
     [STEP_CGROUP] = "attach to cgroup",
+    [STEP_NETWORK] = "network",
     [STEP_STDIO] = "set up stdio",
     [STEP_CGROUPNS] = "unshare cgroup namespace",
     [STEP_MOUNT_PRIVATE] = "make mounts private",

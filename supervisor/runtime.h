@@ -11,7 +11,8 @@
 enum spawn_step {
     STEP_NONE,
     STEP_SYNC,
-    STEP_CGROUP, /* parent side: attaching the child to its cgroups */
+    STEP_CGROUP,  /* parent side: attaching the child to its cgroups */
+    STEP_NETWORK, /* parent side: its veth, address and route */
     STEP_STDIO,
     STEP_CGROUPNS,
     STEP_MOUNT_PRIVATE,

@@ -152,6 +152,8 @@ class Env:
         self.pids_seen = set()
         self._rootfs = None
         self._events = []
+        self.holder = None  # a process holding the test's own network namespace
+        self.helpers = []  # processes the test started: killed at cleanup
 
     # -- set-up ---------------------------------------------------------
     def rootfs(self, name="rootfs"):
@@ -194,7 +196,9 @@ class Env:
         self.log_fh = open(self.sup_log, "ab")
         # CORRAL_WRAPPER runs the supervisor under a checker (valgrind).
         wrapper = os.environ.get("CORRAL_WRAPPER", "").split()
-        cmd = ["unshare", "-n", *wrapper, CORRAL, "up", "-f", self.config, *args]
+        netns = (["nsenter", f"--net=/proc/{self.holder.pid}/ns/net"] if self.holder
+                 else ["unshare", "-n"])
+        cmd = [*netns, *wrapper, CORRAL, "up", "-f", self.config, *args]
         if cgroup:
             # sh moves itself, then execs: the supervisor is its only task.
             cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, *cmd]
@@ -209,6 +213,48 @@ class Env:
                 raise TestFailure(f"corral up exited with {self.proc.returncode}:\n"
                                   + self.supervisor_log())
         return self.proc
+
+    # -- networks the test owns ----------------------------------------
+    def own_netns(self):
+        """A network namespace that outlives any one supervisor: the
+        supervisor runs in it (nsenter), and it dies with the test."""
+        if not self.holder:
+            self.holder = subprocess.Popen(["unshare", "-n", "sleep", "infinity"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for(lambda: os.readlink(f"/proc/{self.holder.pid}/ns/net") !=
+                     os.readlink("/proc/self/ns/net"), what="the test's netns")
+            # Like any host's: loopback up (127.0.0.1 port publishing needs it).
+            self.in_netns(self.holder.pid, "ip", "link", "set", "lo", "up")
+        return self.holder.pid
+
+    def helper(self, argv, **kw):
+        """Start a process that the test's cleanup kills (by pid)."""
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        p = subprocess.Popen(argv, **kw)
+        self.helpers.append(p)
+        return p
+
+    def netns_pid(self):
+        return self.holder.pid if self.holder else self.proc.pid
+
+    def in_netns(self, pid, *cmd, check_rc=0, timeout=30):
+        """Run cmd in the network namespace of pid (a namespace the test made)."""
+        r = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *cmd], capture_output=True,
+                           text=True, timeout=timeout * SLOW)
+        if check_rc is not None and r.returncode != check_rc:
+            raise TestFailure(f"{' '.join(cmd)} in netns of {pid}: exit {r.returncode}\n"
+                              f"{r.stdout}{r.stderr}")
+        return r
+
+    def links(self, pid=None):
+        """Interface names in the supervisor's network namespace."""
+        r = self.in_netns(pid or self.netns_pid(), "ip", "-o", "link", "show")
+        return [line.split(":")[1].strip().split("@")[0] for line in r.stdout.splitlines()]
+
+    def nft_tables(self, pid=None):
+        r = self.in_netns(pid or self.netns_pid(), "nft", "list", "tables")
+        return r.stdout.split("\n")
 
     def events(self):
         ev = Events(self.run_dir)
@@ -312,6 +358,14 @@ class Env:
             for line in f:
                 if self.tmp in line:
                     found.append(f"mount {line.split()[4]}")
+        # In a namespace the test owns, the network must be as it was.
+        if self.holder and self.holder.poll() is None:
+            for link in self.links(self.holder.pid):
+                if link.startswith("crl") or link.startswith("corral"):
+                    found.append(f"link {link}")
+            for t in self.nft_tables(self.holder.pid):
+                if "corral" in t:
+                    found.append(f"nftables {t}")
         if os.path.exists(self.run_dir) and os.listdir(self.run_dir):
             found.append(f"files in run_dir: {os.listdir(self.run_dir)}")
         return found
@@ -323,6 +377,17 @@ class Env:
     def cleanup(self):
         for ev in self._events:
             ev.close()
+        self._cleanup_supervisor()
+        for p in self.helpers:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        if self.holder:
+            self.holder.kill()
+            self.holder.wait()
+        self._cleanup_rest()
+
+    def _cleanup_supervisor(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -330,6 +395,8 @@ class Env:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def _cleanup_rest(self):
         # Last resort for a failed test: nothing may survive it.
         for mnt in cgroup_mounts():
             p = os.path.join(mnt, self.cgroup_parent)

@@ -63,8 +63,9 @@ def test_events_stream_in_order(env: Env):
 
 def test_slow_events_client_does_not_block(env: Env):
     flap = {"command": "payload exit 1", "restart": "always", "restart_delay": "0",
-            "restart_delay_max": "0", "start_grace": "0"}
-    env.write_config([("flap", flap), ("flap2", flap), ("svc", {"command": "payload wait"})])
+            "restart_delay_max": "0", "start_grace": "0", "network": "none"}
+    env.write_config([("flap", flap), ("flap2", flap), ("flap3", flap),
+                      ("svc", {"command": "payload wait"})])
     env.up()
     # A client that subscribes and never reads.
     slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

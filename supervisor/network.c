@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+#include "network.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "daemon.h"
+#include "log.h"
+#include "macro.h"
+#include "net/ipam.h"
+#include "net/link.h"
+#include "net/nft.h"
+#include "util.h"
+
+static void format_ip(uint32_t a, char buf[static 16])
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static bool uses_bridge(const struct container *c)
+{
+    return !c->spec->network_none;
+}
+
+/* docker's scheme: 02:42 and the address, so a MAC is stable per address
+ * and known before the container exists (the ruleset needs it). */
+static void mac_from_ip(uint32_t ip, uint8_t mac[6])
+{
+    mac[0] = 0x02;
+    mac[1] = 0x42;
+    mac[2] = (uint8_t) (ip >> 24);
+    mac[3] = (uint8_t) (ip >> 16);
+    mac[4] = (uint8_t) (ip >> 8);
+    mac[5] = (uint8_t) ip;
+}
+
+/* The ruleset from the whole current state: every attached container is a
+ * member; its connect list gives the pairs; its publish list the ports. */
+static int network_refresh(struct daemon *d)
+{
+    const struct network_spec *net = &d->cfg->net;
+    _cleanup_free_ struct nft_member *members = calloc(d->n_ctrs ?: 1, sizeof(*members));
+    _cleanup_free_ size_t *index = calloc(d->n_ctrs ?: 1, sizeof(*index));
+    _cleanup_free_ struct nft_pair *pairs = NULL;
+    _cleanup_free_ struct nft_port *ports = NULL;
+    size_t n_members = 0, n_pairs = 0, n_ports = 0, max_pairs = 0, max_ports = 0;
+    char err[512] = "";
+    int r;
+
+    if (!members || !index)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        const struct container *c = d->ctrs[i];
+        index[i] = SIZE_MAX;
+        if (!c->net_attached)
+            continue;
+        index[i] = n_members;
+        members[n_members++] =
+            (struct nft_member){.name = c->spec->name, .veth = c->veth, .ip = c->ip};
+        memcpy(members[n_members - 1].mac, c->mac, 6);
+        max_pairs += c->spec->n_connect;
+        max_ports += c->spec->n_publish;
+    }
+    pairs = calloc(max_pairs ?: 1, sizeof(*pairs));
+    ports = calloc(max_ports ?: 1, sizeof(*ports));
+    if (!pairs || !ports)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        const struct container *c = d->ctrs[i];
+        if (index[i] == SIZE_MAX)
+            continue;
+        for (size_t k = 0; k < c->spec->n_connect; k++) {
+            size_t j = c->spec->connect_idx[k];
+            if (index[j] != SIZE_MAX)
+                pairs[n_pairs++] = (struct nft_pair){index[i], index[j]};
+        }
+        for (size_t k = 0; k < c->spec->n_publish; k++) {
+            const struct publish_spec *p = &c->spec->publish[k];
+            ports[n_ports++] = (struct nft_port){
+                .ip = c->ip, .host_port = p->host_port, .port = p->port, .proto = p->proto};
+        }
+    }
+    struct nft_state st = {
+        .bridge = net->bridge,
+        .subnet = net->subnet,
+        .prefix = net->prefix_len,
+        .gateway = net->gateway,
+        .nat = net->nat,
+        .icc = net->icc,
+        .members = members,
+        .n_members = n_members,
+        .pairs = pairs,
+        .n_pairs = n_pairs,
+        .ports = ports,
+        .n_ports = n_ports,
+    };
+    r = nft_apply(&st, err, sizeof(err));
+    if (r < 0)
+        log_error("network: Failed to install the nftables ruleset: %s",
+                  err[0] ? err : strerror(-r));
+    return r;
+}
+
+int network_init(struct daemon *d)
+{
+    const struct corral_config *cfg = d->cfg;
+    const struct network_spec *net = &cfg->net;
+    _cleanup_free_ char *path = NULL;
+    const char *who = NULL;
+    char gw[16];
+    int r;
+
+    d->net_on = false;
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        d->net_on |= uses_bridge(d->ctrs[i]);
+    if (!d->net_on) {
+        /* Nothing of ours should linger from an earlier configuration. */
+        (void) nft_remove(NULL, 0);
+        return 0;
+    }
+
+    path = path_join(cfg->sup.state_dir, "ipam.json");
+    if (!path)
+        return -ENOMEM;
+    r = ipam_open(path, net, &d->ipam);
+    if (r < 0) {
+        log_error("network: Failed to read the address leases '%s': %s", path, strerror(-r));
+        return r;
+    }
+    if (r > 0)
+        log_warn("network: '%s' was unreadable (%s), set aside; addresses are handed out afresh",
+                 path, ipam_load_problem(d->ipam));
+    r = ipam_assign_all(d->ipam, cfg, &who);
+    if (r == -ENOSPC) {
+        char sub[16];
+        format_ip(net->subnet, sub);
+        log_error("network: no free address in %s/%u for container '%s' (choose a bigger "
+                  "subnet in [network])",
+                  sub, net->prefix_len, who ? who : "?");
+        return r;
+    }
+    if (r < 0) {
+        log_error("network: Failed to assign addresses: %s", strerror(-r));
+        return r;
+    }
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        struct container *c = d->ctrs[i];
+        if (!uses_bridge(c))
+            continue;
+        (void) ipam_lookup(d->ipam, c->spec->name, &c->ip);
+        if (c->spec->has_mac)
+            memcpy(c->mac, c->spec->mac, 6);
+        else
+            mac_from_ip(c->ip, c->mac);
+        net_veth_name(c->spec->name, c->veth);
+    }
+
+    r = net_bridge_ensure(net->bridge, net->gateway, net->prefix_len);
+    if (r < 0) {
+        log_error("network: Failed to set up bridge '%s': %s", net->bridge, strerror(-r));
+        return r;
+    }
+    r = net_enable_forwarding(net->bridge);
+    if (r < 0) {
+        log_error("network: Failed to enable IPv4 forwarding: %s", strerror(-r));
+        return r;
+    }
+    /* No container runs yet: every veth of ours is a crashed supervisor's. */
+    r = net_sweep(NULL);
+    if (r > 0)
+        log_info("network: removed %d stale veth(s)", r);
+    r = network_refresh(d);
+    if (r < 0)
+        return r;
+    format_ip(net->gateway, gw);
+    log_info("network: bridge %s, gateway %s/%u, nat %s, icc %s", net->bridge, gw, net->prefix_len,
+             net->nat ? "yes" : "no", net->icc ? "yes" : "no");
+    return 0;
+}
+
+int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen)
+{
+    const struct network_spec *net = &c->d->cfg->net;
+    _cleanup_close_ int nsfd = -EBADF;
+    const char *step = "open network namespace";
+    char path[64];
+    int r;
+
+    if (!uses_bridge(c) || !c->d->net_on)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+    nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0) {
+        r = negative_errno();
+        snprintf(msg, msglen, "%s", step);
+        return r;
+    }
+    /* A veth of the same name from a run whose namespace is still going
+     * away would make the creation fail. */
+    (void) net_detach(c->veth);
+    r = net_attach(net->bridge, c->veth, nsfd, c->ip, net->prefix_len, net->gateway, c->mac, &step);
+    if (r < 0) {
+        snprintf(msg, msglen, "%s", step ? step : "attach");
+        return r;
+    }
+    c->net_attached = true;
+    r = network_refresh(c->d);
+    if (r < 0) {
+        snprintf(msg, msglen, "nftables ruleset");
+        return r;
+    }
+    return 0;
+}
+
+void network_detach(struct container *c)
+{
+    if (!c->net_attached)
+        return;
+    c->net_attached = false;
+    /* The peer died with the container's namespace, and took the host side
+     * with it; this only makes sure. */
+    (void) net_detach(c->veth);
+    if (!c->d->finished)
+        (void) network_refresh(c->d);
+}
+
+void network_fini(struct daemon *d)
+{
+    char err[512] = "";
+    int r;
+
+    if (d->ipam) {
+        ipam_free(d->ipam);
+        d->ipam = NULL;
+    }
+    if (!d->net_on)
+        return;
+    r = nft_remove(err, sizeof(err));
+    if (r < 0)
+        log_warn("network: Failed to remove the nftables tables: %s", err[0] ? err : strerror(-r));
+    r = net_bridge_remove(d->cfg->net.bridge);
+    if (r < 0)
+        log_warn("network: Failed to remove bridge '%s': %s", d->cfg->net.bridge, strerror(-r));
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The bridge network as the supervisor runs it: the bridge and forwarding
+ * at start-up, addresses from net/ipam, a veth per running container, and
+ * one nftables ruleset rebuilt from the whole state on every change. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct daemon;
+struct container;
+
+/* Before any container starts: if a container uses the bridge, make (or
+ * adopt) the bridge, enable forwarding, give every container its address,
+ * sweep veths a crashed supervisor left, install the ruleset. 0 or -errno,
+ * logged. */
+int network_init(struct daemon *d);
+/* Between clone and "go": the container's veth, configured inside its
+ * network namespace. On failure msg names the step that failed. */
+int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen);
+/* Its process is gone: the veth goes, and the ruleset forgets it. */
+void network_detach(struct container *c);
+/* After the last container: the ruleset and the bridge go. */
+void network_fini(struct daemon *d);

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The bridge network: addresses, veths, NAT to a simulated uplink, cleanup.
+
+Everything happens in network namespaces the test creates: the supervisor's
+(own_netns, or unshare -n), the containers', and an "uplink" namespace wired
+to the supervisor's by a veth, standing in for the internet. Test plumbing
+(the uplink) uses ip(8) inside those namespaces; corral itself uses netlink
+and libnftables only.
+"""
+import ipaddress
+import json
+import os
+import subprocess
+import time
+from harness import PAYLOAD, SLOW, Env, check, proc_start_time, run, wait_for
+
+UPLINK_HOST = "192.0.2.1"  # the supervisor's namespace's side (TEST-NET-1)
+UPLINK_PEER = "192.0.2.2"  # the simulated internet
+
+
+def connect(env, pid, host, port, timeout=2):
+    """payload connect from the network namespace of pid."""
+    return env.in_netns(pid, PAYLOAD, "connect", host, str(port), str(timeout), check_rc=None)
+
+
+def make_uplink(env):
+    """An uplink namespace joined to the supervisor's by a veth."""
+    up = env.helper(["unshare", "-n", "sleep", "infinity"])
+    wait_for(lambda: os.readlink(f"/proc/{up.pid}/ns/net") != os.readlink("/proc/self/ns/net"),
+             what="the uplink netns")
+    host = env.netns_pid()
+    env.in_netns(host, "ip", "link", "add", "upl0", "type", "veth", "peer", "name", "upl1",
+                 "netns", str(up.pid))
+    env.in_netns(host, "ip", "addr", "add", f"{UPLINK_HOST}/24", "dev", "upl0")
+    env.in_netns(host, "ip", "link", "set", "upl0", "up")
+    env.in_netns(up.pid, "ip", "addr", "add", f"{UPLINK_PEER}/24", "dev", "upl1")
+    env.in_netns(up.pid, "ip", "link", "set", "upl1", "up")
+    env.in_netns(up.pid, "ip", "link", "set", "lo", "up")
+    return up
+
+
+def listener(env, pid, port):
+    """A TCP listener in pid's netns that answers with the peer's address."""
+    code = ("import socket,sys\n"
+            "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            f"s.bind(('0.0.0.0', {port})); s.listen(8); print('ready', flush=True)\n"
+            "while True:\n"
+            "    c, a = s.accept(); c.sendall(('peer ' + a[0] + '\\n').encode()); c.close()\n")
+    p = env.helper(["nsenter", f"--net=/proc/{pid}/ns/net", "/usr/bin/python3", "-c", code],
+                   stdout=subprocess.PIPE, text=True)
+    check(p.stdout.readline().strip() == "ready", "listener did not start")
+    return p
+
+
+def stop_helpers(env):
+    for p in env.helpers:
+        p.kill()
+        p.wait()
+    env.helpers = []
+
+
+def test_addresses_and_reachability(env: Env):
+    env.own_netns()
+    names = ("alpha", "beta", "gamma")
+    env.write_config([(n, {"command": "payload listen 80"}) for n in names] +
+                     [("static", {"command": "payload listen 80", "ip": "10.88.0.200"}),
+                      ("lonely", {"command": "payload ns wait", "network": "none"})])
+    env.up()
+    ps = {n: env.wait_status(n, "running") for n in (*names, "static", "lonely")}
+    for n in (*names, "static"):
+        env.wait_log(n, "listening 80")
+    ips = {n: ps[n]["ip"] for n in (*names, "static")}
+    check(len(set(ips.values())) == 4, f"addresses collide: {ips}")
+    check(ips["static"] == "10.88.0.200", str(ips))
+    net = ipaddress.ip_network("10.88.0.0/24")
+    check(all(ipaddress.ip_address(a) in net and a != "10.88.0.1" for a in ips.values()), str(ips))
+    check(ps["lonely"]["ip"] is None, str(ps["lonely"]))
+    links = env.links()
+    check("corral0" in links, str(links))
+    check(len([x for x in links if x.startswith("crl")]) == 4, str(links))
+    # Every pair, both ways, by address: the payload answers with its hostname.
+    for a in (*names, "static"):
+        for b in (*names, "static"):
+            if a == b:
+                continue
+            r = connect(env, ps[a]["pid"], ips[b], 80)
+            check(f"hello from {b}" in r.stdout, f"{a} -> {b}: {r.stdout}{r.stderr}")
+    # The gateway answers from the supervisor's side too.
+    r = env.in_netns(ps["alpha"]["pid"], "ip", "route", "show", "default")
+    check("via 10.88.0.1 dev eth0" in r.stdout, r.stdout)
+    # network = none: loopback only.
+    r = env.in_netns(ps["lonely"]["pid"], "ip", "-o", "link", "show")
+    check([line.split(":")[1].strip() for line in r.stdout.splitlines()] == ["lo"], r.stdout)
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+def test_stable_addresses(env: Env):
+    env.own_netns()
+    env.write_config([("one", {"command": "payload wait"}), ("two", {"command": "payload wait"})])
+    env.up()
+    first = {n: env.wait_status(n, "running")["ip"] for n in ("one", "two")}
+    env.corral("restart", "one")
+    check(env.wait_status("one", "running")["ip"] == first["one"], "address moved on restart")
+    env.corral("down")
+    env.wait_exit()
+    # A new container in front does not move the others.
+    env.write_config([("zero", {"command": "payload wait"}), ("one", {"command": "payload wait"}),
+                      ("two", {"command": "payload wait"})])
+    env.up()
+    again = {n: env.wait_status(n, "running")["ip"] for n in ("zero", "one", "two")}
+    check(again["one"] == first["one"] and again["two"] == first["two"], f"{first} -> {again}")
+    check(again["zero"] not in first.values(), str(again))
+    env.corral("down")
+    env.wait_exit()
+    env.check_clean()
+
+
+def test_pool_exhausted_is_an_error(env: Env):
+    env.own_netns()
+    env.write_config([(f"c{i}", {"command": "payload wait"}) for i in range(6)],
+                     extra="\n[network]\nsubnet = 10.99.0.0/29\n")
+    env.up(wait=False)
+    rc = env.wait_exit()
+    check(rc != 0, "up succeeded without addresses")
+    log = env.supervisor_log()
+    check("no free address in 10.99.0.0/29 for container 'c5'" in log, log)
+    env.check_clean()
+
+
+def test_nat_to_uplink(env: Env):
+    env.own_netns()
+    env.write_config([("out", {"command": "payload wait"})])
+    env.up()
+    c = env.wait_status("out", "running")
+    up = make_uplink(env)
+    listener(env, up.pid, 7000)
+    r = connect(env, c["pid"], UPLINK_PEER, 7000)
+    check(f"peer {UPLINK_HOST}" in r.stdout, f"not masqueraded: {r.stdout}{r.stderr}")
+    env.corral("down")
+    env.wait_exit()
+    stop_helpers(env)
+    env.check_clean()
+
+
+def test_no_nat(env: Env):
+    env.own_netns()
+    env.write_config([("out", {"command": "payload wait"})], extra="\n[network]\nnat = no\n")
+    env.up()
+    c = env.wait_status("out", "running")
+    up = make_uplink(env)
+    listener(env, up.pid, 7000)
+    r = connect(env, c["pid"], UPLINK_PEER, 7000, timeout=1)
+    check(r.returncode != 0 and "peer" not in r.stdout, f"reached without NAT: {r.stdout}")
+    env.corral("down")
+    env.wait_exit()
+    stop_helpers(env)
+    env.check_clean()
+
+
+def test_publish(env: Env):
+    env.own_netns()
+    env.write_config([("web", {"command": "payload listen 80", "publish": "8080:80"}),
+                      ("other", {"command": "payload listen 81", "publish": "8081:81/tcp"})])
+    env.up()
+    web = env.wait_status("web", "running")
+    check(web["ports"] == ["8080:80/tcp"], str(web))
+    env.wait_log("web", "listening 80")
+    env.wait_log("other", "listening 81")
+    up = make_uplink(env)
+    # From "the internet", through the host's uplink address.
+    r = connect(env, up.pid, UPLINK_HOST, 8080)
+    check("hello from web" in r.stdout, f"uplink -> {UPLINK_HOST}:8080: {r.stdout}{r.stderr}")
+    r = connect(env, up.pid, UPLINK_HOST, 8081)
+    check("hello from other" in r.stdout, f"uplink -> {UPLINK_HOST}:8081: {r.stdout}{r.stderr}")
+    # From the host itself, through 127.0.0.1.
+    r = connect(env, env.netns_pid(), "127.0.0.1", 8080)
+    check("hello from web" in r.stdout, f"host -> 127.0.0.1:8080: {r.stdout}{r.stderr}")
+    # A port nobody published stays closed.
+    r = connect(env, up.pid, UPLINK_HOST, 8082, timeout=1)
+    check(r.returncode != 0, r.stdout)
+    env.corral("down")
+    env.wait_exit()
+    stop_helpers(env)
+    env.check_clean()
+
+
+def test_icc_and_connect(env: Env):
+    env.own_netns()
+    env.write_config([("a", {"command": "payload listen 80", "connect": "b"}),
+                      ("b", {"command": "payload listen 80"}),
+                      ("c", {"command": "payload listen 80"})],
+                     extra="\n[network]\nicc = no\n")
+    env.up()
+    ps = {n: env.wait_status(n, "running") for n in ("a", "b", "c")}
+    for n in ps:
+        env.wait_log(n, "listening 80")
+    allowed = {("a", "b"), ("b", "a")}
+    for x in ps:
+        for y in ps:
+            if x == y:
+                continue
+            t0 = time.monotonic()
+            r = connect(env, ps[x]["pid"], ps[y]["ip"], 80, timeout=1)
+            ok = f"hello from {y}" in r.stdout
+            check(ok == ((x, y) in allowed), f"{x} -> {y}: {'connected' if ok else 'refused'}"
+                  f" ({r.stdout.strip()}{r.stderr.strip()})")
+            check(time.monotonic() - t0 < 5 * SLOW, f"{x} -> {y} took too long")
+    # c takes a's address: it still cannot reach b, and a is unaffected.
+    c_pid = ps["c"]["pid"]
+    env.in_netns(c_pid, "ip", "addr", "flush", "dev", "eth0")
+    env.in_netns(c_pid, "ip", "addr", "add", ps["a"]["ip"] + "/24", "dev", "eth0")
+    r = connect(env, c_pid, ps["b"]["ip"], 80, timeout=1)
+    check("hello" not in r.stdout, f"spoofed a's address and reached b: {r.stdout}")
+    r = connect(env, ps["a"]["pid"], ps["b"]["ip"], 80)
+    check("hello from b" in r.stdout, f"a lost b: {r.stdout}{r.stderr}")
+    env.corral("down")
+    env.wait_exit()
+    env.check_clean()
+
+
+def test_crash_then_up_again(env: Env):
+    env.own_netns()
+    env.write_config([("a", {"command": "payload listen 80"}),
+                      ("b", {"command": "payload listen 80"})])
+    env.up()
+    ps = {n: env.wait_status(n, "running") for n in ("a", "b")}
+    seen = list(env.pids_seen)
+    env.proc.kill()
+    env.proc.wait()
+    # Killed by their parent-death signal; reaped by the host's init, which
+    # may take a moment.
+    wait_for(lambda: all(proc_start_time(p) != st for p, st in seen), 20,
+             what="the containers to die with their supervisor")
+    # The containers die with it (their veths with their namespaces); the
+    # bridge and the ruleset stay until the next supervisor deals with them.
+    wait_for(lambda: not any(x.startswith("crl") for x in env.links()), what="veths to go")
+    env.up()
+    ps = {n: env.wait_status(n, "running") for n in ("a", "b")}
+    env.wait_log("b", "listening 80")
+    r = connect(env, ps["a"]["pid"], ps["b"]["ip"], 80)
+    check("hello from b" in r.stdout, r.stdout + r.stderr)
+    links = env.links()
+    check(links.count("corral0") == 1 and len([x for x in links if x.startswith("crl")]) == 2,
+          str(links))
+    tables = [t for t in env.nft_tables() if "corral" in t]
+    check(sorted(tables) == ["table bridge corral", "table inet corral"], str(tables))
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+if __name__ == "__main__":
+    run([test_addresses_and_reachability, test_stable_addresses, test_pool_exhausted_is_an_error,
+         test_nat_to_uplink, test_no_nat, test_publish, test_icc_and_connect,
+         test_crash_then_up_again])
