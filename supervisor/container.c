@@ -592,6 +592,7 @@ static int start_run(struct container *c)
     const struct container_spec *s = c->spec;
     const struct supervisor_spec *sup = &c->d->cfg->sup;
     _cleanup_close_ int null_fd = -EBADF;
+    _cleanup_free_ char *hosts_path = NULL, *resolv_path = NULL;
     _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
     struct spawn_result res;
     struct spawn_plan plan;
@@ -627,6 +628,10 @@ static int start_run(struct container *c)
         return start_failed(c, "open", "/dev/null", negative_errno());
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         return start_failed(c, "create output pipes", NULL, negative_errno());
+    r = network_etc_paths(c, &hosts_path, &resolv_path);
+    if (r < 0)
+        return start_failed(c, "open /etc/hosts and /etc/resolv.conf files in", c->d->ctr_state_dir,
+                            r);
 
     if (!c->cg) {
         r = cg_create(c->d->cg, s->name, &c->cg);
@@ -648,6 +653,8 @@ static int start_run(struct container *c)
         .stdout_fd = out[1],
         .stderr_fd = err[1],
         .cgroup_fd = cg_clone_fd(c->cg),
+        .hosts_path = hosts_path,
+        .resolv_path = resolv_path,
     };
     r = runtime_spawn(&plan, &res);
     if (r < 0)

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "macro.h"
+#include "net/etcfiles.h"
 #include "net/ipam.h"
 #include "net/link.h"
 #include "net/nft.h"
@@ -107,6 +108,94 @@ static int network_refresh(struct daemon *d)
     return r;
 }
 
+static bool may_talk(const struct daemon *d, const struct container *a, const struct container *b)
+{
+    if (d->cfg->net.icc)
+        return true;
+    for (size_t k = 0; k < a->spec->n_connect; k++)
+        if (streq(a->spec->connect[k], b->spec->name))
+            return true;
+    for (size_t k = 0; k < b->spec->n_connect; k++)
+        if (streq(b->spec->connect[k], a->spec->name))
+            return true;
+    return false;
+}
+
+static char *etc_path(const struct container *c, const char *suffix)
+{
+    char *p = NULL;
+
+    if (asprintf(&p, "%s/%s.%s", c->d->ctr_state_dir, c->spec->name, suffix) < 0)
+        return NULL;
+    return p;
+}
+
+/* The container's /etc/hosts (itself and the peers it may reach, by name)
+ * and, on the bridge, /etc/resolv.conf: files in run_dir bound over the
+ * container's own at start. */
+static int write_etc(struct daemon *d, struct container *c, const char *host_resolv,
+                     const char *resolved)
+{
+    const struct network_spec *net = &d->cfg->net;
+    _cleanup_free_ struct hosts_entry *peers = calloc(d->n_ctrs ?: 1, sizeof(*peers));
+    _cleanup_free_ char *hosts = NULL, *resolv = NULL, *hp = etc_path(c, "hosts");
+    _cleanup_free_ char *rp = etc_path(c, "resolv.conf");
+    struct hosts_entry self = {.ip = c->ip, .name = c->spec->name, .hostname = c->spec->hostname};
+    size_t n = 0;
+    int r;
+
+    if (!peers || !hp || !rp)
+        return -ENOMEM;
+    for (size_t i = 0; uses_bridge(c) && i < d->n_ctrs; i++) {
+        const struct container *x = d->ctrs[i];
+        if (x != c && uses_bridge(x) && may_talk(d, c, x))
+            peers[n++] = (struct hosts_entry){x->ip, x->spec->name, x->spec->hostname};
+    }
+    hosts = etc_hosts_render(&self, peers, n);
+    if (!hosts)
+        return -ENOMEM;
+    r = write_file_atomic(hp, hosts, 0644);
+    if (r < 0 || !uses_bridge(c))
+        return r;
+    resolv = etc_resolv_render(host_resolv, resolved, net->dns_host ? NULL : net->dns_servers,
+                               net->dns_host ? 0 : net->n_dns_servers);
+    if (!resolv)
+        return -ENOMEM;
+    return write_file_atomic(rp, resolv, 0644);
+}
+
+int network_etc_paths(struct container *c, char **ret_hosts, char **ret_resolv)
+{
+    _cleanup_free_ char *hp = etc_path(c, "hosts"), *rp = etc_path(c, "resolv.conf");
+
+    if (!hp || !rp)
+        return -ENOMEM;
+    if (access(hp, R_OK) < 0)
+        return negative_errno();
+    *ret_hosts = TAKE_PTR(hp);
+    *ret_resolv = uses_bridge(c) && c->d->net_on ? TAKE_PTR(rp) : NULL;
+    return 0;
+}
+
+static int write_all_etc(struct daemon *d)
+{
+    _cleanup_free_ char *host = NULL, *resolved = NULL;
+
+    if (read_file("/etc/resolv.conf", &host, 1 << 20) < 0)
+        host = NULL;
+    if (read_file("/run/systemd/resolve/resolv.conf", &resolved, 1 << 20) < 0)
+        resolved = NULL;
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        int r = write_etc(d, d->ctrs[i], host, resolved);
+        if (r < 0) {
+            log_error("%s: Failed to write its /etc/hosts and /etc/resolv.conf in '%s': %s",
+                      d->ctrs[i]->spec->name, d->ctr_state_dir, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+}
+
 int network_init(struct daemon *d)
 {
     const struct corral_config *cfg = d->cfg;
@@ -122,7 +211,7 @@ int network_init(struct daemon *d)
     if (!d->net_on) {
         /* Nothing of ours should linger from an earlier configuration. */
         (void) nft_remove(NULL, 0);
-        return 0;
+        return write_all_etc(d);
     }
 
     path = path_join(cfg->sup.state_dir, "ipam.json");
@@ -160,6 +249,9 @@ int network_init(struct daemon *d)
             mac_from_ip(c->ip, c->mac);
         net_veth_name(c->spec->name, c->veth);
     }
+    r = write_all_etc(d);
+    if (r < 0)
+        return r;
 
     r = net_bridge_ensure(net->bridge, net->gateway, net->prefix_len);
     if (r < 0) {

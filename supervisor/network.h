@@ -18,6 +18,9 @@ int network_init(struct daemon *d);
 /* Between clone and "go": the container's veth, configured inside its
  * network namespace. On failure msg names the step that failed. */
 int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen);
+/* The files for its /etc/hosts and (on the bridge) /etc/resolv.conf, for
+ * the spawn plan; NULL where there is none. Caller frees. */
+int network_etc_paths(struct container *c, char **ret_hosts, char **ret_resolv);
 /* Its process is gone: the veth goes, and the ruleset forgets it. */
 void network_detach(struct container *c);
 /* After the last container: the ruleset and the bridge go. */

@@ -39,6 +39,7 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_DEVPTS] = "mount",
     [STEP_SHM] = "mount",
     [STEP_MQUEUE] = "mount",
+    [STEP_ETC] = "bind",
     [STEP_HOSTNAME] = "set hostname",
     [STEP_LOOPBACK] = "bring up",
     [STEP_WORKDIR] = "workdir",
@@ -121,6 +122,48 @@ static void setup_dev(int errfd)
     CHECK(mount("mqueue", "/dev/mqueue", "mqueue", nodev, NULL), STEP_MQUEUE, "/dev/mqueue");
 }
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* A detached bind of the supervisor's file at path, taken while the host's
+ * mounts are still in our namespace (pivot_root detaches them, and a bind
+ * from a detached mount is refused). -1 if there is nothing to bind, or the
+ * kernel (or valgrind) lacks the new mount API. */
+static int clone_file_mount(int errfd, const char *path)
+{
+    int t;
+
+    if (!path)
+        return -1;
+    t = (int) syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC);
+    if (t < 0 && errno != ENOSYS)
+        child_fail(errfd, STEP_ETC, errno, path);
+    return t;
+}
+
+/* Attach that copy over target, created if missing. After pivot_root, so
+ * the target resolves inside the container's tree: a symlink there cannot
+ * lead to the host. */
+static void attach_file_mount(int errfd, int tree, const char *target)
+{
+    int t;
+
+    if (tree < 0)
+        return;
+    CHECK(mkdir_if_missing("/etc", 0755), STEP_ETC, "/etc");
+    t = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (t < 0)
+        child_fail(errfd, STEP_ETC, errno, target);
+    close(t);
+    CHECK(syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH), STEP_ETC,
+          target);
+    close(tree);
+}
+
 static int loopback_up(void)
 {
     struct ifreq ifr = {0};
@@ -177,6 +220,7 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
 {
     char go;
     sigset_t all;
+    int hosts_tree, resolv_tree;
 
     /* The container dies with the supervisor: never an orphan that nobody
      * will stop. Checked before waiting, so an early death is seen as EOF. */
@@ -195,6 +239,8 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     CHECK(unshare(CLONE_NEWCGROUP), STEP_CGROUPNS, NULL);
 
     CHECK(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
+    hosts_tree = clone_file_mount(errfd, p->hosts_path);
+    resolv_tree = clone_file_mount(errfd, p->resolv_path);
     CHECK(mount(p->rootfs, p->rootfs, "none", MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
     CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
     /* pivot_root(".", ".") stacks the old root on top of the new one; the
@@ -214,6 +260,8 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
           STEP_SYS, "/sys");
     setup_dev(errfd);
     umask(022);
+    attach_file_mount(errfd, hosts_tree, "/etc/hosts");
+    attach_file_mount(errfd, resolv_tree, "/etc/resolv.conf");
 
     CHECK(sethostname(p->hostname, strlen(p->hostname)), STEP_HOSTNAME, p->hostname);
     CHECK(loopback_up(), STEP_LOOPBACK, "lo");

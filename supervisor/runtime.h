@@ -24,6 +24,7 @@ enum spawn_step {
     STEP_DEVPTS,
     STEP_SHM,
     STEP_MQUEUE,
+    STEP_ETC, /* bind /etc/hosts, /etc/resolv.conf */
     STEP_HOSTNAME,
     STEP_LOOPBACK,
     STEP_WORKDIR,
@@ -49,7 +50,9 @@ struct spawn_plan {
     const char *hostname;
     const char *workdir;
     int stdin_fd, stdout_fd, stderr_fd;
-    int cgroup_fd; /* clone3 CLONE_INTO_CGROUP target, or < 0 */
+    int cgroup_fd;           /* clone3 CLONE_INTO_CGROUP target, or < 0 */
+    const char *hosts_path;  /* a file to bind on /etc/hosts, or NULL */
+    const char *resolv_path; /* ... on /etc/resolv.conf, or NULL */
 };
 
 struct spawn_result {
