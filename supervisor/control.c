@@ -44,7 +44,7 @@ struct client {
 
 /* An events client that lets this much pile up unread is dropped rather
  * than allowed to grow the supervisor without bound. */
-#define EVENTS_MAX_QUEUED (1024 * 1024)
+#define EVENTS_MAX_QUEUED (256 * 1024)
 
 enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_PAUSE, WAIT_RESUME, WAIT_DOWN };
 
