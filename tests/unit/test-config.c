@@ -17,35 +17,7 @@
 #include "config/config.h"
 #include "macro.h"
 #include "util.h"
-
-#define ASSERT(expr)                                                                               \
-    do {                                                                                           \
-        if (!(expr)) {                                                                             \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr);           \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-#define ASSERT_STREQ(a, b)                                                                         \
-    do {                                                                                           \
-        const char *_a = (a), *_b = (b);                                                           \
-        if (!_a || !_b || strcmp(_a, _b) != 0) {                                                   \
-            fprintf(stderr,                                                                        \
-                    "%s:%d: assertion failed: %s == %s\n  got:      '%s'\n  expected: '%s'\n",     \
-                    __FILE__, __LINE__, #a, #b, _a ?: "(null)", _b ?: "(null)");                   \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-#define ASSERT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        long long _a = (long long) (a), _b = (long long) (b);                                      \
-        if (_a != _b) {                                                                            \
-            fprintf(stderr, "%s:%d: assertion failed: %s == %s (%lld != %lld)\n", __FILE__,        \
-                    __LINE__, #a, #b, _a, _b);                                                     \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* Absolute, so that relative paths resolve without depending on the cwd. */
 #define NAME "/etc/corral/corral.ini"

@@ -15,35 +15,7 @@
 #include "macro.h"
 #include "net/ipam.h"
 #include "util.h"
-
-#define ASSERT(expr)                                                                               \
-    do {                                                                                           \
-        if (!(expr)) {                                                                             \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr);           \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-#define ASSERT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        long long _a = (long long) (a), _b = (long long) (b);                                      \
-        if (_a != _b) {                                                                            \
-            fprintf(stderr, "%s:%d: assertion failed: %s == %s (%lld != %lld)\n", __FILE__,        \
-                    __LINE__, #a, #b, _a, _b);                                                     \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-#define ASSERT_STREQ(a, b)                                                                         \
-    do {                                                                                           \
-        const char *_a = (a), *_b = (b);                                                           \
-        if (!_a || !_b || strcmp(_a, _b) != 0) {                                                   \
-            fprintf(stderr,                                                                        \
-                    "%s:%d: assertion failed: %s == %s\n  got:      '%s'\n  expected: '%s'\n",     \
-                    __FILE__, __LINE__, #a, #b, _a ?: "(null)", _b ?: "(null)");                   \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 #define IP(a, b, c, d) ((uint32_t) (a) << 24 | (uint32_t) (b) << 16 | (uint32_t) (c) << 8 | (d))
 #define CTR(name) "[container " name "]\nrootfs = /r\ncommand = x\n"

@@ -11,36 +11,7 @@
 
 #include "macro.h"
 #include "supervisor/restart.h"
-
-#define ASSERT(expr)                                                                               \
-    do {                                                                                           \
-        if (!(expr)) {                                                                             \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr);           \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-#define ASSERT_STREQ(a, b)                                                                         \
-    do {                                                                                           \
-        const char *_a = (a), *_b = (b);                                                           \
-        if (!_a || !_b || strcmp(_a, _b) != 0) {                                                   \
-            fprintf(stderr,                                                                        \
-                    "%s:%d: assertion failed: %s == %s\n  got:      '%s'\n  expected: '%s'\n",     \
-                    __FILE__, __LINE__, #a, #b, _a ?: "(null)", _b ?: "(null)");                   \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-/* Unsigned: delays go up to UINT64_MAX. */
-#define ASSERT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        unsigned long long _a = (unsigned long long) (a), _b = (unsigned long long) (b);           \
-        if (_a != _b) {                                                                            \
-            fprintf(stderr, "%s:%d: assertion failed: %s == %s (%llu != %llu)\n", __FILE__,        \
-                    __LINE__, #a, #b, _a, _b);                                                     \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* The built-in defaults: 100 ms doubling up to 60 s, 10 s up resets the
  * history, a run under 1 s is a failed start. */
@@ -211,7 +182,7 @@ static void test_decision_table(void)
                                 ends[e].too_quick);
                 expect_history(what, &h, h0.attempt + 1, failed ? h0.failures + 1 : 0);
             }
-    ASSERT_EQ(n, 18 * 4 * 2);
+    ASSERT_EQ_U(n, 18 * 4 * 2);
 }
 
 /* The edges: start_grace and reset_after are both "at least". */
@@ -271,20 +242,20 @@ static void test_backoff_growth_and_cap(void)
     struct restart_spec r = base;
 
     for (unsigned a = 0; a < ELEMENTSOF(want); a++)
-        ASSERT_EQ(restart_backoff_ms(&r, a, 0), want[a]);
+        ASSERT_EQ_U(restart_backoff_ms(&r, a, 0), want[a]);
     for (unsigned a = 13; a < 200; a++)
-        ASSERT_EQ(restart_backoff_ms(&r, a, 0), 60000);
+        ASSERT_EQ_U(restart_backoff_ms(&r, a, 0), 60000);
 
     /* A cap that is a power-of-two multiple is reached exactly. */
     r.delay_max_ms = 800;
-    ASSERT_EQ(restart_backoff_ms(&r, 2, 0), 400);
-    ASSERT_EQ(restart_backoff_ms(&r, 3, 0), 800);
-    ASSERT_EQ(restart_backoff_ms(&r, 4, 0), 800);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 2, 0), 400);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 3, 0), 800);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 4, 0), 800);
 
     /* delay == delay_max: a fixed delay. */
     r.delay_ms = r.delay_max_ms = 5000;
     for (unsigned a = 0; a < 70; a++)
-        ASSERT_EQ(restart_backoff_ms(&r, a, 0), 5000);
+        ASSERT_EQ_U(restart_backoff_ms(&r, a, 0), 5000);
 }
 
 /* d with rnd = 0; x must be in [0.8 d, d]. */
@@ -320,21 +291,21 @@ static void test_backoff_jitter(void)
     assert_jitter_bounds(&huge, UINT32_MAX);
 
     /* The exact cut: d - floor(d * 0.2 * rnd / 2^32). */
-    ASSERT_EQ(restart_backoff_ms(&r, 0, 0), 100);
-    ASSERT_EQ(restart_backoff_ms(&r, 0, 1), 100);
-    ASSERT_EQ(restart_backoff_ms(&r, 0, UINT32_MAX / 2), 91);
-    ASSERT_EQ(restart_backoff_ms(&r, 0, UINT32_MAX), 81);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, 0), 100);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, 1), 100);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, UINT32_MAX / 2), 91);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, UINT32_MAX), 81);
     /* Never above the cap, even before the cut. */
-    ASSERT_EQ(restart_backoff_ms(&r, 30, 0), 60000);
-    ASSERT_EQ(restart_backoff_ms(&r, 30, UINT32_MAX), 48001);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 30, 0), 60000);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 30, UINT32_MAX), 48001);
 
     /* Delays too short to cut stay whole. */
     r.delay_ms = 4;
-    ASSERT_EQ(restart_backoff_ms(&r, 0, UINT32_MAX), 4);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, UINT32_MAX), 4);
     r.delay_ms = 5;
-    ASSERT_EQ(restart_backoff_ms(&r, 0, UINT32_MAX), 5);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, UINT32_MAX), 5);
     r.delay_ms = 10;
-    ASSERT_EQ(restart_backoff_ms(&r, 0, UINT32_MAX), 9);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 0, UINT32_MAX), 9);
 }
 
 static void test_backoff_zero_delay(void)
@@ -346,9 +317,9 @@ static void test_backoff_zero_delay(void)
     r.delay_ms = 0;
     for (size_t a = 0; a < ELEMENTSOF(attempts); a++)
         for (size_t i = 0; i < ELEMENTSOF(rnds); i++)
-            ASSERT_EQ(restart_backoff_ms(&r, attempts[a], rnds[i]), 0);
+            ASSERT_EQ_U(restart_backoff_ms(&r, attempts[a], rnds[i]), 0);
     r.delay_max_ms = 0;
-    ASSERT_EQ(restart_backoff_ms(&r, 5, UINT32_MAX), 0);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 5, UINT32_MAX), 0);
 }
 
 static void test_backoff_huge_attempts(void)
@@ -357,21 +328,21 @@ static void test_backoff_huge_attempts(void)
     struct restart_spec huge = {.delay_ms = 1, .delay_max_ms = UINT64_MAX};
     struct restart_spec big = {.delay_ms = UINT64_MAX / 3, .delay_max_ms = UINT64_MAX};
 
-    ASSERT_EQ(restart_backoff_ms(&r, 64, 0), 60000);
-    ASSERT_EQ(restart_backoff_ms(&r, UINT32_MAX, 0), 60000);
-    ASSERT_EQ(restart_backoff_ms(&r, UINT32_MAX, UINT32_MAX), 48001);
+    ASSERT_EQ_U(restart_backoff_ms(&r, 64, 0), 60000);
+    ASSERT_EQ_U(restart_backoff_ms(&r, UINT32_MAX, 0), 60000);
+    ASSERT_EQ_U(restart_backoff_ms(&r, UINT32_MAX, UINT32_MAX), 48001);
 
     /* Doubling up to 2^63, then saturating instead of wrapping to 0. */
-    ASSERT_EQ(restart_backoff_ms(&huge, 62, 0), UINT64_C(1) << 62);
-    ASSERT_EQ(restart_backoff_ms(&huge, 63, 0), UINT64_C(1) << 63);
-    ASSERT_EQ(restart_backoff_ms(&huge, 64, 0), UINT64_MAX);
-    ASSERT_EQ(restart_backoff_ms(&huge, 65, 0), UINT64_MAX);
-    ASSERT_EQ(restart_backoff_ms(&huge, UINT32_MAX, 0), UINT64_MAX);
+    ASSERT_EQ_U(restart_backoff_ms(&huge, 62, 0), UINT64_C(1) << 62);
+    ASSERT_EQ_U(restart_backoff_ms(&huge, 63, 0), UINT64_C(1) << 63);
+    ASSERT_EQ_U(restart_backoff_ms(&huge, 64, 0), UINT64_MAX);
+    ASSERT_EQ_U(restart_backoff_ms(&huge, 65, 0), UINT64_MAX);
+    ASSERT_EQ_U(restart_backoff_ms(&huge, UINT32_MAX, 0), UINT64_MAX);
     ASSERT(restart_backoff_ms(&huge, UINT32_MAX, UINT32_MAX) >= UINT64_MAX / 5 * 4);
     /* A delay that is not a power of two saturates too. */
-    ASSERT_EQ(restart_backoff_ms(&big, 1, 0), UINT64_MAX / 3 * 2);
-    ASSERT_EQ(restart_backoff_ms(&big, 2, 0), UINT64_MAX);
-    ASSERT_EQ(restart_backoff_ms(&big, 100, 0), UINT64_MAX);
+    ASSERT_EQ_U(restart_backoff_ms(&big, 1, 0), UINT64_MAX / 3 * 2);
+    ASSERT_EQ_U(restart_backoff_ms(&big, 2, 0), UINT64_MAX);
+    ASSERT_EQ_U(restart_backoff_ms(&big, 100, 0), UINT64_MAX);
 
     /* The attempt counter itself saturates instead of wrapping to 0. */
     struct restart_history h = {.attempt = UINT32_MAX};
@@ -479,13 +450,13 @@ static void test_fatal_after_max_failures(void)
     r.max = 3;
     h = (struct restart_history){};
     for (int i = 0; i < 3; i++)
-        ASSERT_EQ(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
+        ASSERT_EQ_U(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
     expect_decision("a failure after a long run", restart_decide(&r, codes, &long_fail, &h, 0),
                     VERDICT_RESTART, 100, true, false);
     expect_history("a failure after a long run", &h, 1, 1);
     for (int i = 0; i < 2; i++)
-        ASSERT_EQ(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
-    ASSERT_EQ(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_FATAL);
+        ASSERT_EQ_U(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
+    ASSERT_EQ_U(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_FATAL);
 }
 
 /* on-failure does not restart a success, not even a quick one; the
@@ -560,7 +531,7 @@ static void test_always_restart_max(void)
         r.max = 0;
         h = (struct restart_history){};
         for (unsigned n = 0; n < 1000; n++)
-            ASSERT_EQ(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
+            ASSERT_EQ_U(restart_decide(&r, codes, &fail, &h, 0).verdict, VERDICT_RESTART);
         expect_decision("failure 1001", restart_decide(&r, codes, &fail, &h, 0), VERDICT_RESTART,
                         60000, true, false);
         expect_history("1001 failures", &h, 1001, 1001);
@@ -615,8 +586,8 @@ static void test_backoff_zero_delay_huge_attempt(void)
     r.delay_ms = 0;
     signal(SIGALRM, on_alarm);
     alarm(2);
-    ASSERT_EQ(restart_backoff_ms(&r, UINT32_MAX, 0), 0);
-    ASSERT_EQ(restart_backoff_ms(&r, UINT32_MAX, UINT32_MAX), 0);
+    ASSERT_EQ_U(restart_backoff_ms(&r, UINT32_MAX, 0), 0);
+    ASSERT_EQ_U(restart_backoff_ms(&r, UINT32_MAX, UINT32_MAX), 0);
     alarm(0);
     signal(SIGALRM, SIG_DFL);
 }
