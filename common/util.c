@@ -212,6 +212,11 @@ void format_duration(uint64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRIu64 "ms", ms);
 }
 
+void format_ipv4(uint32_t a, char buf[static 16])
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
 void format_size(uint64_t bytes, char *buf, size_t len)
 {
     static const char units[] = "KMGTP";

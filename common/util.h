@@ -32,6 +32,8 @@ uint64_t now_monotonic_ms(void);
 void format_duration(uint64_t ms, char *buf, size_t len);
 /* "512B", "1.5K", "23.4M", "2.0G" (powers of 1024). */
 void format_size(uint64_t bytes, char *buf, size_t len);
+/* An IPv4 address in host byte order as a.b.c.d. */
+void format_ipv4(uint32_t addr, char buf[static 16]);
 
 /* Join two path parts with exactly one slash; NULL on ENOMEM. */
 char *path_join(const char *a, const char *b);

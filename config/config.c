@@ -1213,11 +1213,6 @@ static bool ipv4_from_string(const char *s, uint32_t *ret)
     return e && !*e;
 }
 
-static void format_ipv4(uint32_t a, char buf[static 16])
-{
-    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
 static uint32_t prefix_mask(unsigned prefix)
 {
     return prefix == 0 ? 0 : UINT32_MAX << (32 - prefix);

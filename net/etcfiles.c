@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "macro.h"
+#include "util.h"
 
 static void put_ip(FILE *f, uint32_t a)
 {
-    fprintf(f, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+    char buf[16];
+
+    format_ipv4(a, buf);
+    fputs(buf, f);
 }
 
 static void put_entry(FILE *f, uint32_t ip, const struct hosts_entry *e)

@@ -127,11 +127,6 @@ static int table_copy(const struct lease_table *from, struct lease_table *ret)
     return 0;
 }
 
-static void format_ip(uint32_t ip, char buf[static 16])
-{
-    snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}
-
 /* A host of the subnet that the host side does not hold. */
 static bool address_usable(const struct ipam *ipam, uint32_t ip)
 {
@@ -166,7 +161,7 @@ static char *serialize(const struct lease_table *t)
         char buf[16];
         if (t->v[i].is_static)
             continue;
-        format_ip(t->v[i].ip, buf);
+        format_ipv4(t->v[i].ip, buf);
         if (json_object_set_new(o, t->v[i].name, json_string(buf)) < 0)
             return NULL;
     }

@@ -907,8 +907,7 @@ json_t *container_to_json(const struct container *c)
     if (c->ip) {
         char ip[16];
         json_t *ports = json_array();
-        snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c->ip >> 24, (c->ip >> 16) & 255,
-                 (c->ip >> 8) & 255, c->ip & 255);
+        format_ipv4(c->ip, ip);
         json_object_set_new(o, "ip", json_string(ip));
         for (size_t i = 0; i < c->spec->n_publish; i++) {
             const struct publish_spec *p = &c->spec->publish[i];

@@ -19,11 +19,6 @@
 #include "net/nft.h"
 #include "util.h"
 
-static void format_ip(uint32_t a, char buf[static 16])
-{
-    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
 static bool uses_bridge(const struct container *c)
 {
     return !c->spec->network_none;
@@ -228,7 +223,7 @@ int network_init(struct daemon *d)
     r = ipam_assign_all(d->ipam, cfg, &who);
     if (r == -ENOSPC) {
         char sub[16];
-        format_ip(net->subnet, sub);
+        format_ipv4(net->subnet, sub);
         log_error("network: no free address in %s/%u for container '%s' (choose a bigger "
                   "subnet in [network])",
                   sub, net->prefix_len, who ? who : "?");
@@ -270,7 +265,7 @@ int network_init(struct daemon *d)
     r = network_refresh(d);
     if (r < 0)
         return r;
-    format_ip(net->gateway, gw);
+    format_ipv4(net->gateway, gw);
     log_info("network: bridge %s, gateway %s/%u, nat %s, icc %s", net->bridge, gw, net->prefix_len,
              net->nat ? "yes" : "no", net->icc ? "yes" : "no");
     return 0;
