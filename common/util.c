@@ -293,6 +293,28 @@ int write_file_atomic(const char *path, const char *content, mode_t mode)
     return 0;
 }
 
+int write_file_in_place(const char *path, const char *content, mode_t mode)
+{
+    _cleanup_free_ char *old = NULL;
+    _cleanup_close_ int fd = -EBADF;
+    size_t len = strlen(content), off = 0;
+
+    if (read_file(path, &old, len + 1) >= 0 && streq(old, content))
+        return 0;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return negative_errno();
+    while (off < len) {
+        ssize_t n = write(fd, content + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return negative_errno();
+        off += (size_t) n;
+    }
+    return 1;
+}
+
 int read_file(const char *path, char **ret, size_t max)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -40,5 +40,10 @@ char *path_join(const char *a, const char *b);
 int mkdir_p(const char *path, mode_t mode);
 /* Write content to path through a temp file and rename(2). */
 int write_file_atomic(const char *path, const char *content, mode_t mode);
+/* Replace path's content in place, keeping its inode (a file bind-mounted
+ * elsewhere shows the change), unless it already holds exactly content.
+ * 1 when written, 0 when unchanged. Not atomic for readers: they may see
+ * an empty file for a moment. */
+int write_file_in_place(const char *path, const char *content, mode_t mode);
 /* Read a whole (small) file into a NUL-terminated string. */
 int read_file(const char *path, char **ret, size_t max);

@@ -706,6 +706,42 @@ int net_detach(const char *host_name)
     return r == -ENODEV ? 0 : r;
 }
 
+int net_retire(const char *host_name)
+{
+    _cleanup_(nl_closep) struct nl n = {};
+    _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL, *down = rtnl_link_alloc(),
+                                               *rename = rtnl_link_alloc();
+    char name[NET_IFNAMSIZ];
+    int r;
+
+    if (!ifname_valid(host_name))
+        return -EINVAL;
+    if (!down || !rename)
+        return -ENOMEM;
+    r = nl_open(&n);
+    if (r < 0)
+        return r;
+    r = link_get(&n, host_name, 0, &link);
+    if (r == -ENODEV)
+        return 0;
+    if (r < 0)
+        return r;
+    if (!link_is(link, "veth"))
+        return -EMEDIUMTYPE;
+    /* The kernel renames only a link that is down; and down, the port
+     * forwards nothing. Container names have no '~': no clash with one. */
+    rtnl_link_unset_flags(down, IFF_UP);
+    r = NL_DO(&n, rtnl_link_change(n.sk, link, down, 0));
+    if (r < 0)
+        return is_gone(r) ? 0 : r;
+    snprintf(name, sizeof(name), "%s~%x", NET_VETH_PREFIX, (unsigned) rtnl_link_get_ifindex(link));
+    rtnl_link_set_name(rename, name);
+    r = NL_DO(&n, rtnl_link_change(n.sk, link, rename, 0));
+    if (r < 0)
+        return is_gone(r) ? 0 : r;
+    return 1;
+}
+
 static bool strv_has(const char *const *v, const char *s)
 {
     for (; v && *v; v++)
@@ -714,11 +750,11 @@ static bool strv_has(const char *const *v, const char *s)
     return false;
 }
 
-int net_sweep(const char *const *keep)
+static int sweep(const char *prefix, const char *const *keep)
 {
     _cleanup_(nl_closep) struct nl n = {};
     _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
-    const size_t plen = strlen(NET_VETH_PREFIX);
+    const size_t plen = strlen(prefix);
     int r, removed = 0, first_error = 0;
 
     r = nl_open(&n);
@@ -737,7 +773,7 @@ int net_sweep(const char *const *keep)
         struct rtnl_link *link = (struct rtnl_link *) o;
         const char *name = rtnl_link_get_name(link);
 
-        if (!name || strncmp(name, NET_VETH_PREFIX, plen) != 0 || !link_is(link, "veth") ||
+        if (!name || strncmp(name, prefix, plen) != 0 || !link_is(link, "veth") ||
             strv_has(keep, name))
             continue;
         r = link_delete(&n, link);
@@ -751,6 +787,16 @@ int net_sweep(const char *const *keep)
         removed++;
     }
     return first_error < 0 ? first_error : removed;
+}
+
+int net_sweep(const char *const *keep)
+{
+    return sweep(NET_VETH_PREFIX, keep);
+}
+
+int net_sweep_retired(void)
+{
+    return sweep(NET_VETH_PREFIX "~", NULL);
 }
 
 int net_link_info(const char *name, bool *ret_exists, char master[NET_IFNAMSIZ])

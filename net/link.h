@@ -59,12 +59,24 @@ int net_attach(const char *bridge, const char *host_name, int target_netns_fd, u
  * -EMEDIUMTYPE (and nothing deleted) if host_name is not a veth. */
 int net_detach(const char *host_name);
 
+/* Put the host-side veth of a container whose process is gone out of the
+ * way without waiting for its deletion (~20 ms of the kernel's time): down,
+ * and renamed NET_VETH_PREFIX "~" + its ifindex in hex, it goes when the
+ * kernel tears down the peer's namespace, in the background. Its name is
+ * free at once for the next run. 1 when retired, 0 if it does not exist,
+ * -EMEDIUMTYPE if host_name is not a veth. */
+int net_retire(const char *host_name);
+
 /* Delete every veth whose name starts with NET_VETH_PREFIX and is not in
  * keep (NULL-terminated; NULL means none), for start-up after a crash. Other
  * link types are never touched, even with the prefix. Returns how many were
  * deleted (a pair whose both ends matched counts once), or the first error
  * after trying them all. */
 int net_sweep(const char *const *keep);
+
+/* Delete the veths net_retire() renamed that are still there (their
+ * namespaces are still being torn down): at `corral down`. */
+int net_sweep_retired(void);
 
 /* Whether link `name` exists in the current netns and the name of its
  * master ("" if none; master may be NULL). */

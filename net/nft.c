@@ -650,27 +650,48 @@ static int run_text(struct nft_ctx *ctx, const char *text)
     return nft_run_cmd_from_filename(ctx, path);
 }
 
-int nft_apply_text(const char *text, char *err, size_t errlen)
+int nft_open(struct nft_ctx **ret)
 {
-    _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = NULL;
+    _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 
-    set_err(err, errlen, "%s", "");
-    ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-    if (!ctx) {
-        set_err(err, errlen, "out of memory");
+    if (!ctx)
         return -ENOMEM;
-    }
     /* Nothing on stdout/stderr: the caller decides what to log. */
-    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
-        set_err(err, errlen, "out of memory");
+    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
         return -ENOMEM;
-    }
-    if (run_text(ctx, text) != 0)
-        return error_from_text(nft_ctx_get_error_buffer(ctx), err, errlen);
+    *ret = TAKE_PTR(ctx);
     return 0;
 }
 
-int nft_apply(const struct nft_state *st, char *err, size_t errlen)
+void nft_close(struct nft_ctx *ctx)
+{
+    if (ctx)
+        nft_ctx_free(ctx);
+}
+
+int nft_apply_text(struct nft_ctx *ctx, const char *text, char *err, size_t errlen)
+{
+    _cleanup_(nft_ctx_freep) struct nft_ctx *own = NULL;
+    int r;
+
+    set_err(err, errlen, "%s", "");
+    if (!ctx) {
+        if (nft_open(&own) < 0) {
+            set_err(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        ctx = own;
+    }
+    r = run_text(ctx, text);
+    /* Reading a buffer rewinds it: a kept context does not accumulate. */
+    (void) nft_ctx_get_output_buffer(ctx);
+    if (r != 0)
+        return error_from_text(nft_ctx_get_error_buffer(ctx), err, errlen);
+    (void) nft_ctx_get_error_buffer(ctx);
+    return 0;
+}
+
+int nft_apply(struct nft_ctx *ctx, const struct nft_state *st, char *err, size_t errlen)
 {
     _cleanup_free_ char *text = NULL;
     int r;
@@ -678,14 +699,36 @@ int nft_apply(const struct nft_state *st, char *err, size_t errlen)
     r = render(st, &text, err, errlen);
     if (r < 0)
         return r;
-    return nft_apply_text(text, err, errlen);
+    return nft_apply_text(ctx, text, err, errlen);
 }
 
-int nft_remove(char *err, size_t errlen)
+int nft_apply_changed(struct nft_ctx *ctx, const struct nft_state *st, char **last, char *err,
+                      size_t errlen)
+{
+    _cleanup_free_ char *text = NULL;
+    int r;
+
+    set_err(err, errlen, "%s", "");
+    r = render(st, &text, err, errlen);
+    if (r < 0)
+        return r;
+    if (*last && streq(*last, text))
+        return 0;
+    free(*last);
+    *last = NULL;
+    r = nft_apply_text(ctx, text, err, errlen);
+    if (r < 0)
+        return r;
+    *last = TAKE_PTR(text);
+    return 1;
+}
+
+int nft_remove(struct nft_ctx *ctx, char *err, size_t errlen)
 {
     /* add-then-delete: one transaction that succeeds whether or not the
      * tables exist. */
-    return nft_apply_text("add table inet corral\n"
+    return nft_apply_text(ctx,
+                          "add table inet corral\n"
                           "delete table inet corral\n"
                           "add table bridge corral\n"
                           "delete table bridge corral\n",

@@ -111,6 +111,7 @@ static void finish(struct daemon *d)
     d->finished = true;
     log_info("all containers are down, exiting");
     control_close(d);
+    network_close(d);
     uv_close((uv_handle_t *) &d->sig_poll, on_sig_closed);
     for (size_t i = 0; i < d->n_ctrs; i++)
         container_close(d->ctrs[i]);
@@ -473,6 +474,7 @@ out_loop:
          * the close callbacks run. */
         d.finished = true;
         control_close(&d);
+        network_close(&d);
         if (d.sigfd >= 0)
             uv_close((uv_handle_t *) &d.sig_poll, on_sig_closed);
         for (size_t i = 0; i < d.n_ctrs; i++)

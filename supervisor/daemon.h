@@ -20,8 +20,14 @@ struct daemon {
     const struct corral_config *cfg;
     struct daemon_options opts;
     struct cg_manager *cg;
-    struct ipam *ipam; /* addresses; NULL without bridge containers */
-    bool net_on;       /* some container uses the bridge */
+    struct ipam *ipam;     /* addresses; NULL without bridge containers */
+    struct nft_ctx *nft;   /* kept open: closing one costs a grace period */
+    char *nft_text;        /* the ruleset as last loaded */
+    bool net_on;           /* some container uses the bridge */
+    uv_prepare_t net_sync; /* what a stop changed, once per loop turn */
+    bool net_sync_open;
+    bool nft_dirty;   /* the ruleset lags the attached containers */
+    bool hosts_dirty; /* some running container's /etc/hosts may lag */
     struct container **ctrs;
     size_t n_ctrs;
     int sigfd;

@@ -51,6 +51,7 @@ static int network_refresh(struct daemon *d)
 
     if (!members || !index)
         return -ENOMEM;
+    d->nft_dirty = false;
     for (size_t i = 0; i < d->n_ctrs; i++) {
         const struct container *c = d->ctrs[i];
         index[i] = SIZE_MAX;
@@ -96,7 +97,7 @@ static int network_refresh(struct daemon *d)
         .ports = ports,
         .n_ports = n_ports,
     };
-    r = nft_apply(&st, err, sizeof(err));
+    r = nft_apply_changed(d->nft, &st, &d->nft_text, err, sizeof(err));
     if (r < 0)
         log_error("network: Failed to install the nftables ruleset: %s",
                   err[0] ? err : strerror(-r));
@@ -125,33 +126,38 @@ static char *etc_path(const struct container *c, const char *suffix)
     return p;
 }
 
-/* The container's /etc/hosts (itself and the peers it may reach, by name)
- * and, on the bridge, /etc/resolv.conf: files in run_dir bound over the
- * container's own at start. */
-static int write_etc(struct daemon *d, struct container *c, const char *host_resolv,
-                     const char *resolved)
+/* The container's /etc/hosts: itself and the running peers it may reach,
+ * by name. A file in run_dir bound over the container's own at start and
+ * rewritten in place (the bind follows the inode) as peers come and go. */
+static int write_hosts(struct daemon *d, struct container *c)
 {
-    const struct network_spec *net = &d->cfg->net;
     _cleanup_free_ struct hosts_entry *peers = calloc(d->n_ctrs ?: 1, sizeof(*peers));
-    _cleanup_free_ char *hosts = NULL, *resolv = NULL, *hp = etc_path(c, "hosts");
-    _cleanup_free_ char *rp = etc_path(c, "resolv.conf");
+    _cleanup_free_ char *hosts = NULL, *hp = etc_path(c, "hosts");
     struct hosts_entry self = {.ip = c->ip, .name = c->spec->name, .hostname = c->spec->hostname};
     size_t n = 0;
-    int r;
 
-    if (!peers || !hp || !rp)
+    if (!peers || !hp)
         return -ENOMEM;
-    for (size_t i = 0; uses_bridge(c) && i < d->n_ctrs; i++) {
+    for (size_t i = 0; uses_bridge(c) && d->net_on && i < d->n_ctrs; i++) {
         const struct container *x = d->ctrs[i];
-        if (x != c && uses_bridge(x) && may_talk(d, c, x))
+        if (x != c && x->net_attached && may_talk(d, c, x))
             peers[n++] = (struct hosts_entry){x->ip, x->spec->name, x->spec->hostname};
     }
     hosts = etc_hosts_render(&self, peers, n);
     if (!hosts)
         return -ENOMEM;
-    r = write_file_atomic(hp, hosts, 0644);
-    if (r < 0 || !uses_bridge(c))
-        return r;
+    return write_file_in_place(hp, hosts, 0644);
+}
+
+/* On the bridge, /etc/resolv.conf: the same for the supervisor's life. */
+static int write_resolv(struct daemon *d, struct container *c, const char *host_resolv,
+                        const char *resolved)
+{
+    const struct network_spec *net = &d->cfg->net;
+    _cleanup_free_ char *resolv = NULL, *rp = etc_path(c, "resolv.conf");
+
+    if (!rp)
+        return -ENOMEM;
     resolv = etc_resolv_render(host_resolv, resolved, net->dns_host ? NULL : net->dns_servers,
                                net->dns_host ? 0 : net->n_dns_servers);
     if (!resolv)
@@ -162,11 +168,14 @@ static int write_etc(struct daemon *d, struct container *c, const char *host_res
 int network_etc_paths(struct container *c, char **ret_hosts, char **ret_resolv)
 {
     _cleanup_free_ char *hp = etc_path(c, "hosts"), *rp = etc_path(c, "resolv.conf");
+    int r;
 
     if (!hp || !rp)
         return -ENOMEM;
-    if (access(hp, R_OK) < 0)
-        return negative_errno();
+    /* The peers running now; the ones that come later are added. */
+    r = write_hosts(c->d, c);
+    if (r < 0)
+        return r;
     *ret_hosts = TAKE_PTR(hp);
     *ret_resolv = uses_bridge(c) && c->d->net_on ? TAKE_PTR(rp) : NULL;
     return 0;
@@ -181,14 +190,51 @@ static int write_all_etc(struct daemon *d)
     if (read_file("/run/systemd/resolve/resolv.conf", &resolved, 1 << 20) < 0)
         resolved = NULL;
     for (size_t i = 0; i < d->n_ctrs; i++) {
-        int r = write_etc(d, d->ctrs[i], host, resolved);
+        struct container *c = d->ctrs[i];
+        int r = write_hosts(d, c);
+
+        if (r >= 0 && uses_bridge(c) && d->net_on)
+            r = write_resolv(d, c, host, resolved);
         if (r < 0) {
             log_error("%s: Failed to write its /etc/hosts and /etc/resolv.conf in '%s': %s",
-                      d->ctrs[i]->spec->name, d->ctr_state_dir, strerror(-r));
+                      c->spec->name, d->ctr_state_dir, strerror(-r));
             return r;
         }
     }
     return 0;
+}
+
+/* What starts and stops changed, brought up to date once per loop turn
+ * (a prepare handle runs after the turn's timers and callbacks): a crash
+ * restarted at once costs one ruleset load, not two, and ten containers
+ * stopping together one in all. */
+static void on_net_sync(uv_prepare_t *h)
+{
+    struct daemon *d = h->data;
+
+    uv_prepare_stop(h);
+    if (d->finished)
+        return;
+    if (d->nft_dirty)
+        (void) network_refresh(d);
+    if (d->hosts_dirty) {
+        d->hosts_dirty = false;
+        for (size_t i = 0; i < d->n_ctrs; i++) {
+            struct container *c = d->ctrs[i];
+            int r = c->net_attached ? write_hosts(d, c) : 0;
+
+            if (r < 0)
+                log_warn("%s: Failed to update its /etc/hosts: %s", c->spec->name, strerror(-r));
+        }
+    }
+}
+
+static void net_sync_later(struct daemon *d, bool nft, bool hosts)
+{
+    d->nft_dirty |= nft;
+    d->hosts_dirty |= hosts;
+    if (d->net_sync_open && !d->finished)
+        uv_prepare_start(&d->net_sync, on_net_sync);
 }
 
 int network_init(struct daemon *d)
@@ -205,10 +251,18 @@ int network_init(struct daemon *d)
         d->net_on |= uses_bridge(d->ctrs[i]);
     if (!d->net_on) {
         /* Nothing of ours should linger from an earlier configuration. */
-        (void) nft_remove(NULL, 0);
+        (void) nft_remove(NULL, NULL, 0);
         return write_all_etc(d);
     }
 
+    r = nft_open(&d->nft);
+    if (r < 0)
+        return r;
+    r = uv_prepare_init(&d->loop, &d->net_sync);
+    if (r < 0)
+        return r;
+    d->net_sync.data = d;
+    d->net_sync_open = true;
     path = path_join(cfg->sup.state_dir, "ipam.json");
     if (!path)
         return -ENOMEM;
@@ -297,24 +351,44 @@ int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen)
         return r;
     }
     c->net_attached = true;
+    /* Its port must be in the ruleset before it sends a frame; the peers
+     * learn its name a moment later. */
     r = network_refresh(c->d);
     if (r < 0) {
         snprintf(msg, msglen, "nftables ruleset");
         return r;
     }
+    net_sync_later(c->d, false, true);
     return 0;
 }
 
 void network_detach(struct container *c)
 {
+    int r;
+
     if (!c->net_attached)
         return;
     c->net_attached = false;
-    /* The peer died with the container's namespace, and took the host side
-     * with it; this only makes sure. */
-    (void) net_detach(c->veth);
-    if (!c->d->finished)
-        (void) network_refresh(c->d);
+    /* The veth goes with the container's namespace, which the kernel tears
+     * down in the background once its last process is gone. Deleting it
+     * here would wait for that; a restart needs only its name. */
+    r = net_retire(c->veth);
+    if (r < 0)
+        log_warn("%s: Failed to take down its veth %s: %s", c->spec->name, c->veth, strerror(-r));
+    net_sync_later(c->d, true, true);
+}
+
+void network_close(struct daemon *d)
+{
+    if (!d->net_sync_open || uv_is_closing((uv_handle_t *) &d->net_sync))
+        return;
+    uv_close((uv_handle_t *) &d->net_sync, NULL);
+    /* Every container is down; these are veths of namespaces the kernel is
+     * still tearing down. */
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        if (uses_bridge(d->ctrs[i]))
+            (void) net_detach(d->ctrs[i]->veth);
+    (void) net_sweep_retired();
 }
 
 void network_fini(struct daemon *d)
@@ -328,9 +402,13 @@ void network_fini(struct daemon *d)
     }
     if (!d->net_on)
         return;
-    r = nft_remove(err, sizeof(err));
+    r = nft_remove(d->nft, err, sizeof(err));
     if (r < 0)
         log_warn("network: Failed to remove the nftables tables: %s", err[0] ? err : strerror(-r));
+    nft_close(d->nft);
+    d->nft = NULL;
+    free(d->nft_text);
+    d->nft_text = NULL;
     r = net_bridge_remove(d->cfg->net.bridge);
     if (r < 0)
         log_warn("network: Failed to remove bridge '%s': %s", d->cfg->net.bridge, strerror(-r));

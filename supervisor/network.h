@@ -21,7 +21,11 @@ int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen);
 /* The files for its /etc/hosts and (on the bridge) /etc/resolv.conf, for
  * the spawn plan; NULL where there is none. Caller frees. */
 int network_etc_paths(struct container *c, char **ret_hosts, char **ret_resolv);
-/* Its process is gone: the veth goes, and the ruleset forgets it. */
+/* Its process is gone: the veth goes with its namespace; the ruleset and
+ * its peers' /etc/hosts forget it before the loop next waits. */
 void network_detach(struct container *c);
+/* Every container is down (at finish): close the loop handle network_init
+ * opened, delete veths still going away. */
+void network_close(struct daemon *d);
 /* After the last container: the ruleset and the bridge go. */
 void network_fini(struct daemon *d);

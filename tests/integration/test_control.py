@@ -69,7 +69,8 @@ def test_control_socket(env: Env):
     check(after["pid"] == before["pid"] and after["status"] == "running",
           "a rejected request changed state")
     env.corral("down")
-    check(env.wait_exit() == 0, "supervisor exit status")
+    st = env.wait_exit()
+    check(st == 0, f"supervisor exit status {st}")
     env.check_clean()
 
 
@@ -91,7 +92,8 @@ def test_cli_errors(env: Env):
                        text=True)
     check(r.returncode == 4 and "no such container: 'ghost'" in r.stderr, r.stderr)
     env.corral("down")
-    env.wait_exit()
+    st = env.wait_exit()
+    check(st == 0, f"supervisor exit status {st}")
     env.check_clean()
 
 

@@ -31,7 +31,8 @@ def test_exit_status(env: Env):
     check(c["last_exit"]["kind"] == "code" and c["last_exit"]["code"] == 3, str(c))
     check(c["pid"] == 0, "an exited container has no pid")
     env.corral("down")
-    check(env.wait_exit() == 0, "supervisor exit status")
+    st = env.wait_exit()
+    check(st == 0, f"supervisor exit status {st}")
     env.check_clean()
 
 
@@ -78,7 +79,8 @@ def test_stop_start_restart(env: Env):
     check(env.ps()["other"]["status"] == "running", "a rejected request stopped a container")
 
     env.corral("down")
-    check(env.wait_exit() == 0, "supervisor exit status")
+    st = env.wait_exit()
+    check(st == 0, f"supervisor exit status {st}")
     env.check_clean()
 
 
@@ -163,7 +165,8 @@ def test_supervisor_killed(env: Env):
         env.wait_status(n, "running")
     check("stale cgroup(s)" in env.supervisor_log(), env.supervisor_log())
     env.corral("down")
-    check(env.wait_exit() == 0, "supervisor exit status")
+    st = env.wait_exit()
+    check(st == 0, f"supervisor exit status {st}")
     env.check_clean()
 
 

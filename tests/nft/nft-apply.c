@@ -75,9 +75,9 @@ int main(int argc, char **argv)
                 return r == 0 ? 0 : 1;
             }
             if (streq(a, "exec"))
-                r = i + 1 < argc ? nft_apply_text(argv[i + 1], err, sizeof(err)) : -EINVAL;
+                r = i + 1 < argc ? nft_apply_text(NULL, argv[i + 1], err, sizeof(err)) : -EINVAL;
             else
-                r = nft_remove(err, sizeof(err));
+                r = nft_remove(NULL, err, sizeof(err));
             if (r < 0)
                 fprintf(stderr, "nft-apply: %s: %s\n", a, err);
             return r < 0 ? 1 : 0;
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nft-apply: refusing: %s\n", why);
         return 77;
     }
-    r = nft_apply(&st, err, sizeof(err));
+    r = nft_apply(NULL, &st, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "nft-apply: %s: %s\n", strerror(-r), err);
         return 1;

@@ -237,7 +237,7 @@ static void test_render_invalid(void)
     st = base();
     st.bridge = "cor\"ral";
     ok(nft_render(&st, &t) == -EINVAL && !t, "invalid: a quote in the bridge name");
-    ok(nft_apply(&st, err, sizeof(err)) == -EINVAL && strstr(err, "bridge name"),
+    ok(nft_apply(NULL, &st, err, sizeof(err)) == -EINVAL && strstr(err, "bridge name"),
        "invalid: nft_apply says why without touching the kernel: %s", err);
     st.bridge = "corral*";
     ok(nft_render(&st, &t) == -EINVAL, "invalid: a wildcard in the bridge name");
@@ -406,7 +406,7 @@ static void test_kernel_apply(void)
                NULL) == 0,
        "a table that is not corral's");
 
-    r = nft_apply(&a, err, sizeof(err));
+    r = nft_apply(NULL, &a, err, sizeof(err));
     ok(r == 0, "apply (nat, icc = no, 3 members, 2 ports): %d %s", r, err);
     s1 = ruleset_shape();
     ok(s1.tables == 2, "apply: both tables (%d)", s1.tables);
@@ -422,12 +422,32 @@ static void test_kernel_apply(void)
     ok(listing && has_rule(listing, "iifname . oifname @allowed_ports accept"),
        "apply: the bridge policy listed back");
 
-    r = nft_apply(&a, err, sizeof(err));
+    r = nft_apply(NULL, &a, err, sizeof(err));
     s2 = ruleset_shape();
     ok(r == 0 && memcmp(&s1, &s2, sizeof(s1)) == 0,
        "apply again: replaced, not duplicated (%d rules, then %d)", s1.rules, s2.rules);
 
-    r = nft_apply(&b, err, sizeof(err));
+    /* The daemon keeps one context: loads through it behave the same and
+     * it keeps no output between them. */
+    {
+        struct nft_ctx *kept = NULL;
+
+        r = nft_open(&kept);
+        for (int i = 0; i < 5 && r == 0; i++)
+            r = nft_apply(kept, &a, err, sizeof(err));
+        s2 = ruleset_shape();
+        ok(r == 0 && memcmp(&s1, &s2, sizeof(s1)) == 0,
+           "a kept context, 5 applies: the same ruleset (%d rules)", s2.rules);
+        b.bridge = "cor\"ral0";
+        r = nft_apply(kept, &b, err, sizeof(err));
+        b.bridge = "corral0";
+        ok(r == -EINVAL, "a kept context: a refused state");
+        r = nft_apply(kept, &a, err, sizeof(err));
+        ok(r == 0 && err[0] == '\0', "a kept context: usable after a failure, no stale error");
+        nft_close(kept);
+    }
+
+    r = nft_apply(NULL, &b, err, sizeof(err));
     s3 = ruleset_shape();
     ok(r == 0 && s3.tables == 2 && s3.chains == 5 + 2 && s3.sets == 3,
        "apply another state (no nat, icc): %d chains, %d sets", s3.chains, s3.sets);
@@ -437,7 +457,7 @@ static void test_kernel_apply(void)
     /* A failing transaction: the state is refused before the kernel... */
     nft_cmd("list ruleset", false, false, &before);
     b.bridge = "cor\"ral0";
-    r = nft_apply(&b, err, sizeof(err));
+    r = nft_apply(NULL, &b, err, sizeof(err));
     ok(r == -EINVAL && strstr(err, "bridge name"), "broken state: %d, %s", r, err);
     b.bridge = "corral0";
     /* ...and one the kernel refuses at the end of the batch, after the
@@ -450,7 +470,7 @@ static void test_kernel_apply(void)
                      text) < 0)
             bad = NULL;
         err[0] = '\0';
-        r = bad ? nft_apply_text(bad, err, sizeof(err)) : -ENOMEM;
+        r = bad ? nft_apply_text(NULL, bad, err, sizeof(err)) : -ENOMEM;
         ok(r == -EOPNOTSUPP && strstr(err, "Operation not supported") &&
                strstr(err, "dnat ip to 10.88.0.2") && strncmp(err, "line ", 5) == 0,
            "kernel refuses the last command: %d, %s", r, err);
@@ -458,10 +478,10 @@ static void test_kernel_apply(void)
     nft_cmd("list ruleset", false, false, &after);
     ok(before && after && streq(before, after), "after both failures: the previous ruleset");
 
-    r = nft_remove(err, sizeof(err));
+    r = nft_remove(NULL, err, sizeof(err));
     s1 = ruleset_shape();
     ok(r == 0 && s1.tables == 0 && s1.chains == 0 && s1.rules == 0, "remove: tables gone (%d)", r);
-    r = nft_remove(err, sizeof(err));
+    r = nft_remove(NULL, err, sizeof(err));
     ok(r == 0, "remove when absent: %d %s", r, err);
     nft_cmd("list table inet other", false, false, &foreign);
     ok(foreign && strstr(foreign, "chain c"), "the other table was never touched");
@@ -484,16 +504,24 @@ static void measure_apply(void)
             .veth = veth[i], .ip = IP4(10, 88, 0, 10 + i), .mac = {2, 0, 0, 0, 1, (uint8_t) i}};
     }
     st.members = m;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 1; i <= N && r == 0; i++) {
-        st.n_members = (size_t) i;
-        r = nft_apply(&st, NULL, 0);
+    for (int kept = 0; kept <= 1; kept++) {
+        struct nft_ctx *ctx = NULL;
+
+        if (kept && nft_open(&ctx) < 0)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 1; i <= N && r == 0; i++) {
+            st.n_members = (size_t) i;
+            r = nft_apply(ctx, &st, NULL, 0);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        nft_close(ctx);
+        ok(r == 0, "100 applies, growing to 100 members (%s context)", kept ? "kept" : "one-off");
+        printf("# mean apply time over 1..100 members, %s context: %.2f ms\n",
+               kept ? "kept" : "one-off",
+               ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / N);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ok(r == 0, "100 applies, growing to 100 members");
-    printf("# mean apply time over 1..100 members: %.2f ms\n",
-           ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / N);
-    nft_remove(NULL, 0);
+    nft_remove(NULL, NULL, 0);
 }
 
 int main(int argc, char **argv)
