@@ -207,6 +207,27 @@ static int link_set_up(struct nl *n, struct rtnl_link *link)
     return NL_DO(n, rtnl_link_change(n->sk, link, change, 0));
 }
 
+/* Hairpin mode on a bridge port: a frame may leave by the port it came
+ * in by. With br_netfilter, a container's packet to its own published port
+ * (DNATed back to it) is bridged, not routed, and needs it. An AF_BRIDGE
+ * RTM_SETLINK with IFLA_PROTINFO, which libnl has no object for. */
+static int port_set_hairpin(struct nl *n, int ifindex)
+{
+    struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = ifindex};
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST);
+    struct nlattr *info;
+
+    if (!msg)
+        return -ENOMEM;
+    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+        !(info = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED)) ||
+        nla_put_u8(msg, IFLA_BRPORT_MODE, 1) < 0 || nla_nest_end(msg, info) < 0) {
+        nlmsg_free(msg);
+        return -ENOMEM;
+    }
+    return NL_DO(n, nl_send_sync(n->sk, msg)); /* frees msg */
+}
+
 static int link_delete(struct nl *n, const struct rtnl_link *link)
 {
     int r = NL_DO(n, rtnl_link_delete(n->sk, link));
@@ -588,7 +609,7 @@ int net_attach(const char *bridge, const char *host_name, int target_netns_fd, u
                unsigned prefix, uint32_t gw, const uint8_t *mac, const char **ret_step)
 {
     _cleanup_(nl_closep) struct nl n = {};
-    _cleanup_(rtnl_link_putp) struct rtnl_link *br = NULL, *veth = NULL;
+    _cleanup_(rtnl_link_putp) struct rtnl_link *br = NULL, *veth = NULL, *made = NULL;
     _cleanup_(nl_addr_putp) struct nl_addr *lladdr = NULL;
     _cleanup_close_ int self_ns = -EBADF, target_ns = -EBADF;
     const char *step = "arguments";
@@ -659,6 +680,13 @@ int net_attach(const char *bridge, const char *host_name, int target_netns_fd, u
     r = NL_DO(&n, rtnl_link_add(n.sk, veth, NLM_F_CREATE | NLM_F_EXCL));
     if (r < 0)
         goto fail;
+
+    step = "hairpin mode";
+    r = link_get(&n, host_name, 0, &made);
+    if (r >= 0)
+        r = port_set_hairpin(&n, rtnl_link_get_ifindex(made));
+    if (r < 0)
+        goto undo;
 
     step = "enter container netns";
     if (setns(target_ns, CLONE_NEWNET) < 0) {

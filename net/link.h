@@ -50,7 +50,7 @@ int net_enable_forwarding(const char *bridge);
  * left behind (the peer goes with the host side), the calling thread is back
  * in its own netns, and *ret_step (if ret_step) names the step that failed:
  * "arguments", "open own netns", "open container netns", "netlink",
- * "find bridge", "create veth", "enter container netns", "ping_group_range",
+ * "find bridge", "create veth", "hairpin mode", "enter container netns", "ping_group_range",
  * "netlink in container", "loopback", "find eth0", "address", "link up",
  * "route", "leave container netns". */
 int net_attach(const char *bridge, const char *host_name, int target_netns_fd, uint32_t ip,

@@ -53,6 +53,19 @@ def listener(env, pid, port):
     return p
 
 
+def container_ping(env, pid, dest):
+    """One ping from inside the container (its mount and network
+    namespaces: its busybox, its /etc/hosts)."""
+    return subprocess.run(["nsenter", "-t", str(pid), "-n", "-m", "/bin/ping", "-c", "1",
+                           "-W", str(int(3 * SLOW)), dest],
+                          capture_output=True, text=True, timeout=30 * SLOW)
+
+
+def container_file(pid, path):
+    return subprocess.run(["nsenter", "-t", str(pid), "-m", "cat", path],
+                          capture_output=True, text=True).stdout
+
+
 def stop_helpers(env):
     for p in env.helpers:
         p.kill()
@@ -86,6 +99,13 @@ def test_addresses_and_reachability(env: Env):
                 continue
             r = connect(env, ps[a]["pid"], ips[b], 80)
             check(f"hello from {b}" in r.stdout, f"{a} -> {b}: {r.stdout}{r.stderr}")
+    # The seed's ping matrix: every pair, by address, ICMP through the bridge
+    # (busybox ping inside the container's own mount and network namespace).
+    for a in names:
+        for b in names:
+            if a != b:
+                r = container_ping(env, ps[a]["pid"], ips[b])
+                check(r.returncode == 0, f"ping {a} -> {b} ({ips[b]}): {r.stdout}{r.stderr}")
     # By name, from inside each container: its /etc/hosts lists its peers.
     # (Not under valgrind: it lacks open_tree(2), which the bind needs, so
     # there the container keeps its own files.)
@@ -100,6 +120,8 @@ def test_addresses_and_reachability(env: Env):
                                     "/usr/bin/payload", "connect", b, "80", "2"],
                                    capture_output=True, text=True, timeout=30 * SLOW)
                 check(f"hello from {b}" in r.stdout, f"{a} -> {b} by name: {r.stdout}{r.stderr}")
+                r = container_ping(env, ps[a]["pid"], b)
+                check(r.returncode == 0, f"ping {a} -> {b} by name: {r.stdout}{r.stderr}")
     hosts = subprocess.run(["nsenter", "-t", str(ps["alpha"]["pid"]), "-m", "cat", "/etc/hosts"],
                            capture_output=True, text=True).stdout
     resolv = subprocess.run(["nsenter", "-t", str(ps["alpha"]["pid"]), "-m", "cat",
@@ -138,6 +160,48 @@ def test_stable_addresses(env: Env):
     check(again["zero"] not in first.values(), str(again))
     env.corral("down")
     env.wait_exit()
+    env.check_clean()
+
+
+def test_hosts_follow_peers(env: Env):
+    """/etc/hosts lists the running peers, kept current in place; a crash
+    and restart leaves the peer reachable (same veth name, same rules)."""
+    if os.environ.get("CORRAL_WRAPPER"):
+        # valgrind lacks open_tree(2): the container keeps its own files.
+        print("# skipped under valgrind: no /etc/hosts bind without open_tree(2)")
+        return
+    env.own_netns()
+    env.write_config([("a", {"command": "payload wait"}),
+                      ("b", {"command": "payload listen 80", "restart": "always",
+                             "restart_delay": "0"})])
+    env.up()
+    a = env.wait_status("a", "running")
+    b = env.wait_status("b", "running")
+    env.wait_log("b", "listening 80")
+    wait_for(lambda: f"{b['ip']}\tb" in container_file(a["pid"], "/etc/hosts"),
+             what="b in a's /etc/hosts")
+    env.corral("stop", "b")
+    env.wait_status("b", "stopped")
+    wait_for(lambda: "\tb" not in container_file(a["pid"], "/etc/hosts"),
+             what="b to leave a's /etc/hosts")
+    hosts = container_file(a["pid"], "/etc/hosts")
+    check(f"{a['ip']}\ta" in hosts, "a lost its own line:\n" + hosts)
+    env.corral("start", "b")
+    b = env.wait_status("b", "running")
+    wait_for(lambda: env.log("b").count("listening 80") >= 2, what="b to listen again")
+    wait_for(lambda: f"{b['ip']}\tb" in container_file(a["pid"], "/etc/hosts"),
+             what="b back in a's /etc/hosts")
+    # A crash restarts b at once, on a veth of the same name.
+    os.kill(b["pid"], 9)
+    wait_for(lambda: env.ps()["b"]["restarts"] >= 1 and env.ps()["b"]["status"] == "running",
+             what="b to restart")
+    wait_for(lambda: env.log("b").count("listening 80") >= 3, what="b to listen again")
+    r = subprocess.run(["nsenter", "-t", str(a["pid"]), "-n", "-m", "/usr/bin/payload",
+                        "connect", "b", "80", "2"], capture_output=True, text=True,
+                       timeout=30 * SLOW)
+    check("hello from b" in r.stdout, f"a -> b after b's restart: {r.stdout}{r.stderr}")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
     env.check_clean()
 
 
@@ -201,6 +265,12 @@ def test_publish(env: Env):
     # From the host itself, through 127.0.0.1.
     r = connect(env, env.netns_pid(), "127.0.0.1", 8080)
     check("hello from web" in r.stdout, f"host -> 127.0.0.1:8080: {r.stdout}{r.stderr}")
+    # From a container, through the host's address: another's published
+    # port, and its own (hairpin: back out of the port it came in by).
+    r = connect(env, web["pid"], UPLINK_HOST, 8081)
+    check("hello from other" in r.stdout, f"web -> {UPLINK_HOST}:8081: {r.stdout}{r.stderr}")
+    r = connect(env, web["pid"], UPLINK_HOST, 8080)
+    check("hello from web" in r.stdout, f"web -> its own {UPLINK_HOST}:8080: {r.stdout}{r.stderr}")
     # A port nobody published stays closed.
     r = connect(env, up.pid, UPLINK_HOST, 8082, timeout=1)
     check(r.returncode != 0, r.stdout)
@@ -212,7 +282,8 @@ def test_publish(env: Env):
 
 def test_icc_and_connect(env: Env):
     env.own_netns()
-    env.write_config([("a", {"command": "payload listen 80", "connect": "b"}),
+    env.write_config([("a", {"command": "payload listen 80", "connect": "b",
+                             "publish": "8080:80"}),
                       ("b", {"command": "payload listen 80"}),
                       ("c", {"command": "payload listen 80"})],
                      extra="\n[network]\nicc = no\n")
@@ -231,6 +302,12 @@ def test_icc_and_connect(env: Env):
             check(ok == ((x, y) in allowed), f"{x} -> {y}: {'connected' if ok else 'refused'}"
                   f" ({r.stdout.strip()}{r.stderr.strip()})")
             check(time.monotonic() - t0 < 5 * SLOW, f"{x} -> {y} took too long")
+    # Through the host (a's published port on the gateway address): a
+    # itself and its peer b may, c may not.
+    for x, allowed_x in (("a", True), ("b", True), ("c", False)):
+        r = connect(env, ps[x]["pid"], "10.88.0.1", 8080, timeout=1)
+        check(("hello from a" in r.stdout) == allowed_x,
+              f"{x} -> a's published port: {r.stdout.strip()}{r.stderr.strip()}")
     # c takes a's address: it still cannot reach b, and a is unaffected.
     c_pid = ps["c"]["pid"]
     env.in_netns(c_pid, "ip", "addr", "flush", "dev", "eth0")
@@ -239,6 +316,15 @@ def test_icc_and_connect(env: Env):
     check("hello" not in r.stdout, f"spoofed a's address and reached b: {r.stdout}")
     r = connect(env, ps["a"]["pid"], ps["b"]["ip"], 80)
     check("hello from b" in r.stdout, f"a lost b: {r.stdout}{r.stderr}")
+    # ... and with a's MAC as well (CAP_NET_ADMIN: the test's nsenter has it).
+    a_mac = env.in_netns(ps["a"]["pid"], "cat", "/sys/class/net/eth0/address").stdout.strip()
+    env.in_netns(c_pid, "ip", "link", "set", "eth0", "address", a_mac)
+    r = connect(env, c_pid, ps["b"]["ip"], 80, timeout=1)
+    check("hello" not in r.stdout, f"spoofed a's MAC and address and reached b: {r.stdout}")
+    # Nobody is fooled: b, talking to a's address, reaches a, not c.
+    r = connect(env, ps["b"]["pid"], ps["a"]["ip"], 80)
+    check("hello from a" in r.stdout, f"b -> a's address while c impersonates a: {r.stdout}"
+          f"{r.stderr}")
     env.corral("down")
     env.wait_exit()
     env.check_clean()
@@ -278,4 +364,4 @@ def test_crash_then_up_again(env: Env):
 if __name__ == "__main__":
     run([test_addresses_and_reachability, test_stable_addresses, test_pool_exhausted_is_an_error,
          test_nat_to_uplink, test_no_nat, test_publish, test_icc_and_connect,
-         test_crash_then_up_again])
+         test_crash_then_up_again, test_hosts_follow_peers])

@@ -518,6 +518,30 @@ static void check_inside(pid_t pid, const char *what, uint32_t ip, const uint8_t
     free(pgr);
 }
 
+/* A bridge port's hairpin flag, from the kernel's AF_BRIDGE link dump
+ * (sysfs would show the host's netns, not ours): 1, 0, or -1. */
+static int hairpin(const char *name)
+{
+    struct nl_sock *sk = nl_socket_alloc();
+    struct nl_cache *cache = NULL;
+    int r = -1;
+
+    if (sk && nl_connect(sk, NETLINK_ROUTE) >= 0 &&
+        rtnl_link_alloc_cache(sk, AF_BRIDGE, &cache) >= 0) {
+        struct rtnl_link *link = rtnl_link_get_by_name(cache, name);
+
+        if (link && rtnl_link_is_bridge(link))
+            r = (rtnl_link_bridge_get_flags(link) & RTNL_BRIDGE_HAIRPIN_MODE) ? 1 : 0;
+        if (link)
+            rtnl_link_put(link);
+    }
+    if (cache)
+        nl_cache_free(cache);
+    if (sk)
+        nl_socket_free(sk);
+    return r;
+}
+
 static bool has_eth0(pid_t pid)
 {
     bool r;
@@ -564,6 +588,7 @@ static void test_attach(const uint8_t bridge_mac[6])
     ok(net_link_info("crla", &exists, master) == 0 && exists && streq(master, BRIDGE),
        "host side of A enslaved to the bridge (master '%s')", master);
     ok(if_up("crla") && if_up("crlb"), "host sides up");
+    ok(hairpin("crla") == 1 && hairpin("crlb") == 1, "host sides in hairpin mode");
     ok(if_hwaddr(BRIDGE, mac) && memcmp(mac, bridge_mac, 6) == 0,
        "bridge MAC unchanged by new ports");
     check_inside(a, "A", IP_A, NULL);
@@ -627,6 +652,71 @@ out:
     child_stop(c);
 }
 
+/* The name of a link "crl~..." in this netns, or "" (if_nameindex). */
+static void find_retired(char ret[NET_IFNAMSIZ])
+{
+    struct if_nameindex *all = if_nameindex();
+
+    ret[0] = '\0';
+    for (struct if_nameindex *i = all; i && i->if_index; i++)
+        if (strncmp(i->if_name, NET_VETH_PREFIX "~", strlen(NET_VETH_PREFIX "~")) == 0)
+            snprintf(ret, NET_IFNAMSIZ, "%s", i->if_name);
+    if (all)
+        if_freenameindex(all);
+}
+
+static void test_retire(void)
+{
+    pid_t a = child_start(), b = child_start();
+    _cleanup_close_ int fd_a = -EBADF, fd_b = -EBADF;
+    const char *step = NULL;
+    char retired[NET_IFNAMSIZ] = "";
+    int r;
+
+    ok(a > 0 && b > 0, "retire: children in their own netns");
+    if (a <= 0 || b <= 0)
+        goto out;
+    fd_a = open_netns(a);
+    fd_b = open_netns(b);
+    ok(net_retire("crlr") == 0, "retire a missing veth: 0");
+    ok(net_retire(BRIDGE) == -EMEDIUMTYPE && link_exists(BRIDGE), "retire refuses a non-veth");
+
+    r = net_attach(BRIDGE, "crlr", fd_a, IP_A, 24, GW, NULL, &step);
+    ok(r == 0, "retire: attach A as crlr (%s)", r < 0 ? step : "ok");
+    r = net_retire("crlr");
+    find_retired(retired);
+    ok(r == 1 && !link_exists("crlr") && retired[0] && !if_up(retired),
+       "retire: crlr is now '%s', down", retired);
+    ok(has_eth0(a), "retire: A's side is still there (it goes with A's netns)");
+    /* The name is free at once for the next run. */
+    r = net_attach(BRIDGE, "crlr", fd_b, IP_B, 24, GW, NULL, &step);
+    ok(r == 0 && link_exists("crlr") && link_exists(retired),
+       "retire: crlr taken again by B beside the retired one (%s)", r < 0 ? step : "ok");
+    ok(ping_from(b, GW) == 0, "retire: B reaches the gateway through the new crlr");
+
+    /* The retired veth goes by itself when A's namespace does. */
+    safe_close(fd_a);
+    fd_a = -EBADF;
+    child_stop(a);
+    a = 0;
+    for (int i = 0; i < 200 && link_exists(retired); i++)
+        usleep(10 * 1000);
+    ok(!link_exists(retired), "retire: '%s' gone with A's namespace", retired);
+
+    /* One whose namespace lives on is deleted by the sweep. */
+    ok(net_retire("crlr") == 1, "retire B");
+    find_retired(retired);
+    r = net_sweep_retired();
+    ok(r == 1 && !link_exists(retired) && !has_eth0(b), "sweep retired: '%s' deleted (%d)", retired,
+       r);
+    ok(net_sweep_retired() == 0, "sweep retired: nothing left");
+
+out:
+    if (a > 0)
+        child_stop(a);
+    child_stop(b);
+}
+
 int main(void)
 {
     uint8_t bridge_mac[6] = {};
@@ -650,6 +740,7 @@ int main(void)
     test_veth_name();
     test_bridge(bridge_mac);
     test_attach(bridge_mac);
+    test_retire();
 
     ok(net_bridge_remove(BRIDGE) == 0 && !link_exists(BRIDGE), "bridge removed at the end");
     ok(net_bridge_remove(BRIDGE) == 0, "bridge: second remove is fine");

@@ -444,6 +444,33 @@ static void test_kernel_apply(void)
         ok(r == -EINVAL, "a kept context: a refused state");
         r = nft_apply(kept, &a, err, sizeof(err));
         ok(r == 0 && err[0] == '\0', "a kept context: usable after a failure, no stale error");
+
+        /* Loading only what changed: a restart renders the same text. */
+        char *last = NULL;
+        r = nft_apply_changed(kept, &a, &last, err, sizeof(err));
+        ok(r == 1 && last, "apply_changed: the first load happens (%d)", r);
+        nft_cmd("delete table bridge corral", false, false, NULL);
+        r = nft_apply_changed(kept, &a, &last, err, sizeof(err));
+        s2 = ruleset_shape();
+        ok(r == 0 && s2.tables == 1,
+           "apply_changed: the same state again is not loaded (%d, %d tables)", r, s2.tables);
+        r = nft_apply_changed(kept, &b, &last, err, sizeof(err));
+        s2 = ruleset_shape();
+        ok(r == 1 && s2.tables == 2 && s2.sets == 3, "apply_changed: another state is (%d)", r);
+        b.bridge = "cor\"ral0";
+        r = nft_apply_changed(kept, &b, &last, err, sizeof(err));
+        b.bridge = "corral0";
+        ok(r == -EINVAL && last, "apply_changed: a refused state keeps the last text");
+        r = nft_apply_changed(kept, &b, &last, err, sizeof(err));
+        ok(r == 0, "apply_changed: ... so the same state after it is still not loaded");
+        nft_cmd("delete table inet corral", false, false, NULL);
+        free(last);
+        last = NULL;
+        r = nft_apply_changed(kept, &a, &last, err, sizeof(err));
+        s2 = ruleset_shape();
+        ok(r == 1 && memcmp(&s1, &s2, sizeof(s1)) == 0,
+           "apply_changed: with no last text, loads (%d)", r);
+        free(last);
         nft_close(kept);
     }
 
