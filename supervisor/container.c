@@ -311,6 +311,7 @@ static void run_close(struct run *run)
      * what is left in them is bounded, and read now, to the last byte. */
     struct run_log *logs[] = {&run->out, &run->err};
 
+    run->syncfd = safe_close(run->syncfd);
     for (size_t i = 0; i < ELEMENTSOF(logs); i++)
         if (logs[i]->open) {
             (void) run_log_read(logs[i], LOG_DRAIN_MAX);
@@ -670,6 +671,7 @@ static int start_run(struct container *c)
         return start_failed(c, "spawn", NULL, -ENOMEM);
     }
     run->c = c;
+    run->syncfd = -EBADF;
     run->out.fd = run->err.fd = -EBADF;
     run->pid = res.pid;
     run->oom_kills_before = oom_kills(c->cg);
@@ -712,6 +714,10 @@ static int start_run(struct container *c)
             snprintf(run->error.path, sizeof(run->error.path), "%s", step);
             log_spawn_error(run);
             close(res.syncfd);
+        } else if (c->net_attached) {
+            /* Released with the others that start this loop turn, once
+             * the ruleset has their ports (network.c). */
+            run->syncfd = res.syncfd;
         } else {
             (void) runtime_release(&res);
         }
@@ -722,6 +728,33 @@ static int start_run(struct container *c)
     c->cpu_sample_at_ms = 0;
     container_set_state(c, CTR_STARTING);
     return 0;
+}
+
+void container_release(struct container *c, int err, const char *what)
+{
+    struct run *run = c->run;
+    struct spawn_result res;
+
+    if (!run || run->syncfd < 0)
+        return;
+    if (err < 0) {
+        /* EOF on its sync socket makes the child exit; the exit path
+         * reports this and cleans up. */
+        run->have_error = true;
+        run->error = (struct spawn_error){.step = STEP_NETWORK, .err = -err};
+        snprintf(run->error.path, sizeof(run->error.path), "%s", what);
+        log_spawn_error(run);
+        run->syncfd = safe_close(run->syncfd);
+        return;
+    }
+    res = (struct spawn_result){.syncfd = run->syncfd};
+    run->syncfd = -EBADF;
+    (void) runtime_release(&res);
+}
+
+bool container_awaits_release(const struct container *c)
+{
+    return c->run && c->run->syncfd >= 0;
 }
 
 int container_start(struct container *c)

@@ -57,6 +57,7 @@ struct run {
     pid_t pid;
     int pidfd;
     int errfd;
+    int syncfd; /* until released: the child waits on it (network_sync) */
     uv_poll_t exit_poll;
     uv_poll_t err_poll;
     bool err_open;
@@ -133,6 +134,11 @@ void container_close(struct container *c);
 
 /* Start now, as a person would: the restart history and a fatal state are
  * cleared. Dependencies are the daemon's business (daemon_request_start). */
+/* A run spawned and attached to the bridge waits for this: released (err
+ * 0) or, when the ruleset could not take its port, failed (err < 0; what
+ * names the step). Nothing if c has no such run. */
+void container_release(struct container *c, int err, const char *what);
+bool container_awaits_release(const struct container *c);
 int container_start(struct container *c);
 /* Stop; a container in backoff or waiting to start just becomes stopped. */
 int container_stop(struct container *c);

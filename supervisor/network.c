@@ -211,12 +211,13 @@ static int write_all_etc(struct daemon *d)
 static void on_net_sync(uv_prepare_t *h)
 {
     struct daemon *d = h->data;
+    int nft_r = 0;
 
     uv_prepare_stop(h);
     if (d->finished)
         return;
     if (d->nft_dirty)
-        (void) network_refresh(d);
+        nft_r = network_refresh(d);
     if (d->hosts_dirty) {
         d->hosts_dirty = false;
         for (size_t i = 0; i < d->n_ctrs; i++) {
@@ -227,6 +228,11 @@ static void on_net_sync(uv_prepare_t *h)
                 log_warn("%s: Failed to update its /etc/hosts: %s", c->spec->name, strerror(-r));
         }
     }
+    /* After the hosts files: a container released now sees every peer
+     * started with it. */
+    for (size_t i = 0; i < d->n_ctrs; i++)
+        if (container_awaits_release(d->ctrs[i]))
+            container_release(d->ctrs[i], nft_r, "nftables ruleset");
 }
 
 static void net_sync_later(struct daemon *d, bool nft, bool hosts)
@@ -351,14 +357,10 @@ int network_attach(struct container *c, pid_t pid, char *msg, size_t msglen)
         return r;
     }
     c->net_attached = true;
-    /* Its port must be in the ruleset before it sends a frame; the peers
-     * learn its name a moment later. */
-    r = network_refresh(c->d);
-    if (r < 0) {
-        snprintf(msg, msglen, "nftables ruleset");
-        return r;
-    }
-    net_sync_later(c->d, false, true);
+    /* Its port must be in the ruleset before it sends a frame: it waits
+     * (container_release) for the load that the end of this loop turn
+     * makes for every container started in it, with its peers' hosts. */
+    net_sync_later(c->d, true, true);
     return 0;
 }
 
