@@ -40,13 +40,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 #include <jansson.h>
@@ -114,8 +118,32 @@ enum {
     CTR_MAC,
     CTR_PUBLISH,
     CTR_CONNECT,
+    CTR_CAP_ADD,
+    CTR_CAP_DROP,
+    CTR_SECCOMP,
+    CTR_NO_NEW_PRIVILEGES,
+    CTR_MASK_PATHS,
+    CTR_READONLY_ROOTFS,
+    /* rlimit_NAME, one key each, in the order of rlimit_resources[]. */
+    CTR_RLIMIT_AS,
+    CTR_RLIMIT_CORE,
+    CTR_RLIMIT_CPU,
+    CTR_RLIMIT_DATA,
+    CTR_RLIMIT_FSIZE,
+    CTR_RLIMIT_LOCKS,
+    CTR_RLIMIT_MEMLOCK,
+    CTR_RLIMIT_MSGQUEUE,
+    CTR_RLIMIT_NICE,
+    CTR_RLIMIT_NOFILE,
+    CTR_RLIMIT_NPROC,
+    CTR_RLIMIT_RSS,
+    CTR_RLIMIT_RTPRIO,
+    CTR_RLIMIT_RTTIME,
+    CTR_RLIMIT_SIGPENDING,
+    CTR_RLIMIT_STACK,
     _CTR_KEY_MAX,
 };
+#define N_RLIMITS (CTR_RLIMIT_STACK - CTR_RLIMIT_AS + 1)
 /* The longest list plus its NULL. */
 #define KEYS_MAX (_CTR_KEY_MAX + 1)
 _Static_assert(_SUP_KEY_MAX < KEYS_MAX && _NET_KEY_MAX < KEYS_MAX, "KEYS_MAX too small");
@@ -181,8 +209,38 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_MAC] = "mac",
             [CTR_PUBLISH] = "publish",
             [CTR_CONNECT] = "connect",
+            [CTR_CAP_ADD] = "cap_add",
+            [CTR_CAP_DROP] = "cap_drop",
+            [CTR_SECCOMP] = "seccomp",
+            [CTR_NO_NEW_PRIVILEGES] = "no_new_privileges",
+            [CTR_MASK_PATHS] = "mask_paths",
+            [CTR_READONLY_ROOTFS] = "readonly_rootfs",
+            [CTR_RLIMIT_AS] = "rlimit_as",
+            [CTR_RLIMIT_CORE] = "rlimit_core",
+            [CTR_RLIMIT_CPU] = "rlimit_cpu",
+            [CTR_RLIMIT_DATA] = "rlimit_data",
+            [CTR_RLIMIT_FSIZE] = "rlimit_fsize",
+            [CTR_RLIMIT_LOCKS] = "rlimit_locks",
+            [CTR_RLIMIT_MEMLOCK] = "rlimit_memlock",
+            [CTR_RLIMIT_MSGQUEUE] = "rlimit_msgqueue",
+            [CTR_RLIMIT_NICE] = "rlimit_nice",
+            [CTR_RLIMIT_NOFILE] = "rlimit_nofile",
+            [CTR_RLIMIT_NPROC] = "rlimit_nproc",
+            [CTR_RLIMIT_RSS] = "rlimit_rss",
+            [CTR_RLIMIT_RTPRIO] = "rlimit_rtprio",
+            [CTR_RLIMIT_RTTIME] = "rlimit_rttime",
+            [CTR_RLIMIT_SIGPENDING] = "rlimit_sigpending",
+            [CTR_RLIMIT_STACK] = "rlimit_stack",
         },
 };
+
+/* The resource of each rlimit_NAME key, from CTR_RLIMIT_AS on. */
+static const int rlimit_resources[] = {
+    RLIMIT_AS,      RLIMIT_CORE,     RLIMIT_CPU,        RLIMIT_DATA,   RLIMIT_FSIZE, RLIMIT_LOCKS,
+    RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NICE,       RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS,
+    RLIMIT_RTPRIO,  RLIMIT_RTTIME,   RLIMIT_SIGPENDING, RLIMIT_STACK,
+};
+_Static_assert(ELEMENTSOF(rlimit_resources) == N_RLIMITS, "one resource per rlimit_ key");
 
 #define SECTIONS_EXPECTED "expected [supervisor], [network] or [container NAME]"
 #define DURATION_EXPECTED "expected e.g. 10s, 500ms, 2m"
@@ -649,14 +707,35 @@ static int key_index(enum section_kind kind, const char *name)
     return -1;
 }
 
+static bool is_rlimit_key(enum section_kind kind, int key)
+{
+    return kind == SECTION_CONTAINER && key >= CTR_RLIMIT_AS && key <= CTR_RLIMIT_STACK;
+}
+
 static void unknown_key(struct parser *p, const struct raw_section *s, const char *name)
 {
-    char list[512] = "";
+    static const char rlimit_prefix[] = "rlimit_";
+    char list[1024] = "";
     size_t len = 0;
 
-    for (int i = 0; i < KEYS_MAX && section_keys[s->kind][i]; i++)
-        len += (size_t) snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
-                                 section_keys[s->kind][i]);
+    /* Sixteen rlimit_ keys would drown the others: they are one entry in
+     * the list, and a misspelt one gets the list of resources instead. */
+    if (s->kind == SECTION_CONTAINER && strncmp(name, rlimit_prefix, strlen(rlimit_prefix)) == 0) {
+        for (int i = CTR_RLIMIT_AS; i <= CTR_RLIMIT_STACK; i++)
+            len += (size_t) snprintf(list + len, sizeof(list) - len, "%s%s",
+                                     i > CTR_RLIMIT_AS ? ", " : "",
+                                     section_keys[s->kind][i] + strlen(rlimit_prefix));
+        diag_add(&p->diags, p->lineno, s->title, name,
+                 "unknown resource limit (expected rlimit_ followed by one of: %s)", list);
+        return;
+    }
+    for (int i = 0; i < KEYS_MAX && section_keys[s->kind][i]; i++) {
+        if (is_rlimit_key(s->kind, i) && i > CTR_RLIMIT_AS)
+            continue;
+        len +=
+            (size_t) snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
+                              is_rlimit_key(s->kind, i) ? "rlimit_NAME" : section_keys[s->kind][i]);
+    }
     diag_add(&p->diags, p->lineno, s->title, name, "unknown key (expected one of: %s)", list);
 }
 
@@ -794,9 +873,10 @@ static int get_base_dir(struct parser *p, const char **ret)
     return 0;
 }
 
-/* A directory path; relative ones are resolved against the INI's directory. */
-static int parse_dir(struct parser *p, const struct raw_section *s, int key,
-                     const struct raw_value *v, char **ret)
+/* A path; relative ones are resolved against the INI's directory. what
+ * tells an empty value what is expected, e.g. "a directory, e.g. /srv/web". */
+static int parse_path(struct parser *p, const struct raw_section *s, int key,
+                      const struct raw_value *v, const char *what, char **ret)
 {
     _cleanup_free_ char *joined = NULL;
     const char *base;
@@ -804,7 +884,7 @@ static int parse_dir(struct parser *p, const struct raw_section *s, int key,
     int k;
 
     if (!*v->value) {
-        section_error(p, s, v->line, key, "empty path (expected a directory, e.g. /srv/web)");
+        section_error(p, s, v->line, key, "empty path (expected %s)", what);
         return 0;
     }
     if (v->value[0] != '/') {
@@ -826,6 +906,12 @@ static int parse_dir(struct parser *p, const struct raw_section *s, int key,
     free(*ret);
     *ret = r;
     return 0;
+}
+
+static int parse_dir(struct parser *p, const struct raw_section *s, int key,
+                     const struct raw_value *v, char **ret)
+{
+    return parse_path(p, s, key, v, "a directory, e.g. /srv/web", ret);
 }
 
 static void parse_duration(struct parser *p, const struct raw_section *s, int key, uint64_t *ret)
@@ -1925,6 +2011,285 @@ static int build_container_network(struct parser *p, const struct raw_section *s
                            &c->connect, &c->n_connect, &c->connect_line);
 }
 
+#define CAP_EXPECTED                                                                               \
+    "expected capability names like net_admin or CAP_NET_ADMIN, or ALL, separated by spaces; "     \
+    "see capabilities(7)"
+#define SECCOMP_EXPECTED "expected default, unconfined or the path of a JSON profile"
+#define RLIMIT_EXPECTED                                                                            \
+    "expected SOFT or SOFT:HARD, each a whole number or unlimited, e.g. 1024:4096"
+
+/* The capabilities the running kernel has: what ALL means, and the only
+ * ones a container can be given. */
+static uint64_t kernel_caps(void)
+{
+    int n = cap_max_bits();
+
+    if (n <= 0)
+        return 0;
+    return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/* "net_admin": libcap's name without "cap_"; a number where the kernel
+ * knows a capability that the installed libcap cannot name. */
+static void format_cap(int cap, char buf[static 32])
+{
+    char *name = cap_to_name(cap);
+
+    if (name && strncmp(name, "cap_", 4) == 0)
+        snprintf(buf, 32, "%s", name + 4);
+    else if (name)
+        snprintf(buf, 32, "%s", name);
+    else
+        snprintf(buf, 32, "%d", cap);
+    cap_free(name);
+}
+
+/* One word of cap_add or cap_drop: "net_admin", "NET_ADMIN", "CAP_NET_ADMIN"
+ * or the capability's number. -EINVAL if libcap does not know it. */
+static int cap_from_word(const char *w, size_t n, int *ret)
+{
+    char name[64] = "cap_";
+    cap_value_t cap;
+    uint64_t u;
+
+    if (n >= 4 && strncasecmp(w, "cap_", 4) == 0) {
+        w += 4;
+        n -= 4;
+    }
+    if (n == 0 || n >= sizeof(name) - 4)
+        return -EINVAL;
+    /* A number: how the dump writes a capability the kernel has but the
+     * installed libcap cannot name. */
+    if (strspn(w, "0123456789") == n) {
+        snprintf(name, sizeof(name), "%.*s", (int) n, w);
+        if (parse_uint64(name, &u) < 0 || u > 63)
+            return -EINVAL;
+        *ret = (int) u;
+        return 0;
+    }
+    /* cap_from_name() must get a name and nothing else: it stops at the
+     * first character that cannot be in one and takes what came before, so
+     * "chown2" would be chown. Its names are lower case. */
+    for (size_t i = 0; i < n; i++) {
+        char ch = (char) tolower((unsigned char) w[i]);
+        if (!(ch >= 'a' && ch <= 'z') && ch != '_')
+            return -EINVAL;
+        name[4 + i] = ch;
+    }
+    name[4 + n] = '\0';
+    if (cap_from_name(name, &cap) < 0 || cap < 0 || cap > 63)
+        return -EINVAL;
+    *ret = cap;
+    return 0;
+}
+
+/* cap_add or cap_drop: the capabilities named in *ret_bits, and ALL in
+ * *ret_all. Repeats are harmless. */
+static void parse_cap_list(struct parser *p, const struct raw_section *s, int key, uint64_t known,
+                           uint64_t *ret_bits, bool *ret_all)
+{
+    const struct raw_value *v = raw_get(s, key);
+    const char *w;
+
+    *ret_bits = 0;
+    *ret_all = false;
+    if (!v)
+        return;
+    for (w = v->value;;) {
+        size_t n;
+        int cap;
+
+        w += strspn(w, " \t,");
+        if (!*w)
+            break;
+        n = strcspn(w, " \t,");
+        if (n == 3 && strncasecmp(w, "all", 3) == 0)
+            *ret_all = true;
+        else if (cap_from_word(w, n, &cap) < 0)
+            section_error(p, s, v->line, key, "unknown capability '%.*s' (" CAP_EXPECTED ")",
+                          (int) n, w);
+        else if (!(known & UINT64_C(1) << cap)) {
+            char last[32] = "";
+            if (known)
+                format_cap(63 - __builtin_clzll(known), last);
+            section_error(p, s, v->line, key,
+                          "capability '%.*s' is not known to the running kernel (expected one "
+                          "from chown to %s)",
+                          (int) n, w, last);
+        } else
+            *ret_bits |= UINT64_C(1) << cap;
+        w += n;
+    }
+}
+
+/* docker's rules: ALL in cap_add starts from every capability, ALL in
+ * cap_drop from none, otherwise from the default set; then the named drops
+ * go and the named adds come. A name in both lists is a contradiction. */
+static void build_caps(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *add = raw_get(s, CTR_CAP_ADD), *drop = raw_get(s, CTR_CAP_DROP);
+    uint64_t known = kernel_caps(), add_bits, drop_bits, both;
+    bool add_all, drop_all;
+
+    parse_cap_list(p, s, CTR_CAP_ADD, known, &add_bits, &add_all);
+    parse_cap_list(p, s, CTR_CAP_DROP, known, &drop_bits, &drop_all);
+    if (add && drop) {
+        /* A contradiction is reported on the later key, naming the earlier. */
+        bool drop_later = drop->line > add->line;
+        int key = drop_later ? CTR_CAP_DROP : CTR_CAP_ADD;
+        unsigned line = drop_later ? drop->line : add->line;
+        unsigned other_line = drop_later ? add->line : drop->line;
+        const char *other = drop_later ? "cap_add" : "cap_drop";
+
+        c->caps_line = other_line;
+        if (add_all && drop_all)
+            section_error(p, s, line, key,
+                          "ALL is also in %s (line %u) (expected ALL in only one of cap_add and "
+                          "cap_drop)",
+                          other, other_line);
+        both = add_bits & drop_bits;
+        for (int cap = 0; cap < 64; cap++)
+            if (both & UINT64_C(1) << cap) {
+                char name[32];
+                format_cap(cap, name);
+                section_error(p, s, line, key,
+                              "'%s' is also in %s (line %u) (expected each capability in only "
+                              "one of cap_add and cap_drop)",
+                              name, other, other_line);
+            }
+    } else if (add || drop)
+        c->caps_line = (add ?: drop)->line;
+
+    c->caps = add_all ? known : CONFIG_DEFAULT_CAPS;
+    if (drop_all)
+        c->caps = 0;
+    c->caps = (c->caps & ~drop_bits) | add_bits;
+}
+
+/* seccomp = default | unconfined | PATH. The profile is only named here:
+ * config_check_host() looks for it and the runtime reads it at start. */
+static int build_seccomp(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *v = raw_get(s, CTR_SECCOMP);
+
+    c->seccomp = SECCOMP_DEFAULT;
+    if (!v)
+        return 0;
+    c->seccomp_line = v->line;
+    if (streq(v->value, "default"))
+        return 0;
+    if (streq(v->value, "unconfined")) {
+        c->seccomp = SECCOMP_UNCONFINED;
+        return 0;
+    }
+    if (!*v->value) {
+        section_error(p, s, v->line, CTR_SECCOMP, "empty value (" SECCOMP_EXPECTED ")");
+        return 0;
+    }
+    c->seccomp = SECCOMP_FILE;
+    return parse_path(p, s, CTR_SECCOMP, v, "the path of a JSON profile", &c->seccomp_file);
+}
+
+/* One side of an rlimit: a whole number or "unlimited". -EINVAL / -ERANGE. */
+static int rlimit_from_string(const char *s, size_t n, uint64_t *ret)
+{
+    char buf[32];
+
+    if (n == 9 && strncmp(s, "unlimited", 9) == 0) {
+        *ret = RLIM_INFINITY;
+        return 0;
+    }
+    if (n >= sizeof(buf))
+        return strspn(s, "0123456789") >= n ? -ERANGE : -EINVAL;
+    snprintf(buf, sizeof(buf), "%.*s", (int) n, s);
+    return parse_uint64(buf, ret);
+}
+
+/* What is wrong with one side ("soft" or "hard") of an rlimit. */
+static void rlimit_error(struct parser *p, const struct raw_section *s, int key,
+                         const struct raw_value *v, const char *side, const char *str, int n, int r)
+{
+    if (r == -ERANGE)
+        section_error(p, s, v->line, key,
+                      "%s limit '%.*s' is too large (expected at most %" PRIu64 ", or unlimited)",
+                      side, n, str, UINT64_MAX);
+    else
+        section_error(p, s, v->line, key, "invalid %s limit '%.*s' in '%s' (" RLIMIT_EXPECTED ")",
+                      side, n, str, v->value);
+}
+
+/* rlimit_NAME = SOFT[:HARD]; false if reported. */
+static bool parse_rlimit(struct parser *p, const struct raw_section *s, int key,
+                         const struct raw_value *v, struct rlimit_spec *ret)
+{
+    const char *str = v->value, *colon = strchrnul(str, ':');
+    struct rlimit_spec rl = {.resource = rlimit_resources[key - CTR_RLIMIT_AS]};
+    int n_soft = (int) (colon - str), r;
+    bool ok = true;
+
+    /* Both sides are checked, so that both problems show at once. */
+    r = rlimit_from_string(str, (size_t) n_soft, &rl.soft);
+    if (r < 0) {
+        rlimit_error(p, s, key, v, "soft", str, n_soft, r);
+        ok = false;
+    }
+    rl.hard = rl.soft;
+    if (*colon) {
+        r = rlimit_from_string(colon + 1, strlen(colon + 1), &rl.hard);
+        if (r < 0) {
+            rlimit_error(p, s, key, v, "hard", colon + 1, (int) strlen(colon + 1), r);
+            ok = false;
+        }
+    }
+    if (!ok)
+        return false;
+    /* setrlimit() would refuse it, but only when the container starts. */
+    if (rl.soft > rl.hard) {
+        section_error(p, s, v->line, key,
+                      "soft limit %.*s is above the hard limit %s (expected SOFT <= HARD)", n_soft,
+                      str, colon + 1);
+        return false;
+    }
+    *ret = rl;
+    return true;
+}
+
+/* cap_add, cap_drop, seccomp, the three switches and the rlimits. Every
+ * default is the strict one: a container gets less unless it asks. */
+static int build_security(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    size_t n = 0;
+    int r;
+
+    build_caps(p, s, c);
+    r = build_seccomp(p, s, c);
+    if (r < 0)
+        return r;
+
+    c->no_new_privileges = true;
+    parse_flag(p, s, CTR_NO_NEW_PRIVILEGES, &c->no_new_privileges);
+    c->mask_paths = true;
+    parse_flag(p, s, CTR_MASK_PATHS, &c->mask_paths);
+    c->readonly_rootfs = false;
+    parse_flag(p, s, CTR_READONLY_ROOTFS, &c->readonly_rootfs);
+
+    /* Each rlimit_ key is set at most once (a second is a duplicate key),
+     * so the array holds one entry per resource, in key order. */
+    for (int key = CTR_RLIMIT_AS; key <= CTR_RLIMIT_STACK; key++)
+        n += raw_get(s, key) != NULL;
+    if (n == 0)
+        return 0;
+    c->rlimits = calloc(n, sizeof(*c->rlimits));
+    if (!c->rlimits)
+        return -ENOMEM;
+    for (int key = CTR_RLIMIT_AS; key <= CTR_RLIMIT_STACK; key++) {
+        const struct raw_value *v = raw_get(s, key);
+        if (v && parse_rlimit(p, s, key, v, &c->rlimits[c->n_rlimits]))
+            c->n_rlimits++;
+    }
+    return 0;
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
                            const struct supervisor_spec *sup, const struct network_spec *net,
                            bool subnet_ok, struct container_spec *c)
@@ -2050,7 +2415,10 @@ static int build_container(struct parser *p, const struct raw_section *s,
     r = build_limits(p, s, c);
     if (r < 0)
         return r;
-    return build_container_network(p, s, net, subnet_ok, c);
+    r = build_container_network(p, s, net, subnet_ok, c);
+    if (r < 0)
+        return r;
+    return build_security(p, s, c);
 }
 
 static void supervisor_spec_done(struct supervisor_spec *s)
@@ -2082,6 +2450,8 @@ static void container_spec_done(struct container_spec *c)
     free(c->publish);
     strv_free(c->connect);
     free(c->connect_idx);
+    free(c->seccomp_file);
+    free(c->rlimits);
 }
 
 void config_free(struct corral_config *c)
@@ -2407,6 +2777,39 @@ int config_load_file(const char *path, struct corral_config **ret, struct config
     return load(path, text, (size_t) r, ret, diag);
 }
 
+/* A seccomp profile must be a regular file we can open: found now, not
+ * when the container starts. Opened but not read; the runtime parses it. */
+static void check_seccomp_file(struct diag_list *l, const char *title,
+                               const struct container_spec *ctr)
+{
+    const char *path = ctr->seccomp_file;
+    struct stat st;
+    int fd;
+
+    if (stat(path, &st) < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            diag_add(l, ctr->seccomp_line, title, "seccomp", "'%s' does not exist", path);
+        else
+            diag_add(l, ctr->seccomp_line, title, "seccomp", "cannot access '%s': %s", path,
+                     strerror(e));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_add(l, ctr->seccomp_line, title, "seccomp",
+                 "'%s' is %s (expected a JSON seccomp profile)", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+        return;
+    }
+    /* O_NONBLOCK: the file could be swapped for a FIFO after stat(). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        diag_add(l, ctr->seccomp_line, title, "seccomp", "cannot read '%s': %s", path,
+                 strerror(errno));
+    else
+        close(fd);
+}
+
 int config_check_host(const struct corral_config *c, struct config_diag *diag)
 {
     struct diag_list l = {.file = c->path};
@@ -2430,6 +2833,8 @@ int config_check_host(const struct corral_config *c, struct config_diag *diag)
                          ctr->rootfs, strerror(e));
         } else if (!S_ISDIR(st.st_mode))
             diag_add(&l, ctr->rootfs_line, title, "rootfs", "'%s' is not a directory", ctr->rootfs);
+        if (ctr->seccomp == SECCOMP_FILE)
+            check_seccomp_file(&l, title, ctr);
     }
     r = l.n > 0 ? -EINVAL : 0;
     if (diag_list_flush(&l, diag) < 0)
@@ -2625,6 +3030,68 @@ static void dump_container_network(const struct container_spec *ctr, FILE *f)
     }
 }
 
+/* The capabilities in bits, by number: " chown dac_override ...". */
+static void dump_caps(uint64_t bits, FILE *f)
+{
+    for (int cap = 0; cap < 64; cap++)
+        if (bits & UINT64_C(1) << cap) {
+            char name[32];
+            format_cap(cap, name);
+            fprintf(f, " %s", name);
+        }
+}
+
+/* The effective set in full, as a comment, then what reads back to it:
+ * cap_add and cap_drop relative to the default set (absolute lists would
+ * turn every default into a wall of names). */
+static void dump_security(const struct container_spec *ctr, FILE *f)
+{
+    uint64_t add = ctr->caps & ~CONFIG_DEFAULT_CAPS, drop = CONFIG_DEFAULT_CAPS & ~ctr->caps;
+
+    fprintf(f, "# capabilities:");
+    if (ctr->caps)
+        dump_caps(ctr->caps, f);
+    else
+        fprintf(f, " none");
+    fputc('\n', f);
+    if (add) {
+        fprintf(f, "cap_add =");
+        dump_caps(add, f);
+        fputc('\n', f);
+    }
+    if (drop) {
+        fprintf(f, "cap_drop =");
+        dump_caps(drop, f);
+        fputc('\n', f);
+    }
+    if (ctr->seccomp == SECCOMP_FILE)
+        fprintf(f, "seccomp = %s\n", ctr->seccomp_file);
+    else
+        fprintf(f, "seccomp = %s\n", ctr->seccomp == SECCOMP_UNCONFINED ? "unconfined" : "default");
+    fprintf(f, "no_new_privileges = %s\n", ctr->no_new_privileges ? "yes" : "no");
+    fprintf(f, "mask_paths = %s\n", ctr->mask_paths ? "yes" : "no");
+    fprintf(f, "readonly_rootfs = %s\n", ctr->readonly_rootfs ? "yes" : "no");
+    for (size_t i = 0; i < ctr->n_rlimits; i++) {
+        const struct rlimit_spec *rl = &ctr->rlimits[i];
+        const char *key = NULL;
+
+        for (size_t k = 0; k < N_RLIMITS && !key; k++)
+            if (rlimit_resources[k] == rl->resource)
+                key = section_keys[SECTION_CONTAINER][CTR_RLIMIT_AS + k];
+        if (!key)
+            continue;
+        fprintf(f, "%s = ", key);
+        if (rl->soft == RLIM_INFINITY)
+            fprintf(f, "unlimited:");
+        else
+            fprintf(f, "%" PRIu64 ":", rl->soft);
+        if (rl->hard == RLIM_INFINITY)
+            fprintf(f, "unlimited\n");
+        else
+            fprintf(f, "%" PRIu64 "\n", rl->hard);
+    }
+}
+
 static void dump_policy(const struct restart_spec *r, const struct log_spec *l, FILE *f)
 {
     fprintf(f, "restart = %s\n", restart_policy_to_string(r->policy));
@@ -2707,5 +3174,6 @@ void config_dump(const struct corral_config *c, FILE *f)
         }
         dump_limits(ctr, f);
         dump_container_network(ctr, f);
+        dump_security(ctr, f);
     }
 }

@@ -73,6 +73,29 @@ struct publish_spec {
     unsigned line;
 };
 
+enum seccomp_mode {
+    SECCOMP_DEFAULT,    /* corral's built-in filter */
+    SECCOMP_UNCONFINED, /* no filter */
+    SECCOMP_FILE,       /* a docker-format JSON profile: container_spec.seccomp_file */
+};
+
+/* rlimit_NAME = SOFT[:HARD] (HARD defaults to SOFT; "unlimited" allowed). */
+struct rlimit_spec {
+    int resource;        /* RLIMIT_NOFILE, ... */
+    uint64_t soft, hard; /* RLIM_INFINITY for unlimited; soft <= hard */
+};
+
+/* docker's default capability set minus CAP_NET_RAW (raw frames defeat the
+ * bridge's isolation) and CAP_MKNOD (docker relies on the devices cgroup to
+ * make a block device node useless; corral does not program device access
+ * yet, so it does not let the node be made): the bits a container keeps
+ * before cap_add/cap_drop. */
+#define CONFIG_DEFAULT_CAPS                                                                        \
+    ((1ULL << 0 /* CHOWN */) | (1ULL << 1 /* DAC_OVERRIDE */) | (1ULL << 3 /* FOWNER */) |         \
+     (1ULL << 4 /* FSETID */) | (1ULL << 5 /* KILL */) | (1ULL << 6 /* SETGID */) |                \
+     (1ULL << 7 /* SETUID */) | (1ULL << 8 /* SETPCAP */) | (1ULL << 10 /* NET_BIND_SERVICE */) |  \
+     (1ULL << 18 /* SYS_CHROOT */) | (1ULL << 29 /* AUDIT_WRITE */) | (1ULL << 31 /* SETFCAP */))
+
 struct container_spec {
     char *name;
     unsigned line; /* line of the [container NAME] header */
@@ -116,6 +139,17 @@ struct container_spec {
     size_t *connect_idx; /* their indexes in corral_config.containers */
     size_t n_connect;
     unsigned connect_line;
+    /* Security (issue 6); every default is the strict one. */
+    uint64_t caps;      /* bit (1 << CAP_X) per capability kept in every set */
+    unsigned caps_line; /* line of cap_add or cap_drop, 0 if neither */
+    enum seccomp_mode seccomp;
+    char *seccomp_file; /* absolute (relative to the INI's dir) with SECCOMP_FILE */
+    unsigned seccomp_line;
+    bool no_new_privileges;      /* default yes */
+    bool mask_paths;             /* default yes: /proc and /sys paths masked or read-only */
+    bool readonly_rootfs;        /* default no; yes also mounts tmpfs on /tmp and /run */
+    struct rlimit_spec *rlimits; /* rlimit_nofile = 1024:4096 ...; at most one per resource */
+    size_t n_rlimits;
 };
 
 static inline bool container_spec_success_code(const struct container_spec *c, int code)
@@ -147,7 +181,8 @@ int config_load_file(const char *path, struct corral_config **ret, struct config
 int config_load_string(const char *name, const char *text, struct corral_config **ret,
                        struct config_diag *diag);
 /* Host checks that a pure parser cannot do: every rootfs exists and is a
- * directory. Problems go to diag in the same format; returns -EINVAL if any. */
+ * directory, every seccomp profile a regular file we can open (not parsed
+ * here). Problems go to diag in the same format; returns -EINVAL if any. */
 int config_check_host(const struct corral_config *c, struct config_diag *diag);
 
 void config_free(struct corral_config *c);

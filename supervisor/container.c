@@ -642,6 +642,11 @@ static int start_run(struct container *c)
     r = apply_limits(c);
     if (r < 0)
         return r;
+    if (!c->caps) {
+        r = runtime_caps_prepare(s->caps, &c->cap_iab, &c->caps);
+        if (r < 0)
+            return start_failed(c, "prepare capabilities", NULL, r);
+    }
 
     plan = (struct spawn_plan){
         .rootfs = s->rootfs,
@@ -656,6 +661,13 @@ static int start_run(struct container *c)
         .cgroup_fd = cg_clone_fd(c->cg),
         .hosts_path = hosts_path,
         .resolv_path = resolv_path,
+        .mask_paths = s->mask_paths,
+        .readonly_rootfs = s->readonly_rootfs,
+        .rlimits = s->rlimits,
+        .n_rlimits = s->n_rlimits,
+        .cap_iab = c->cap_iab,
+        .caps = c->caps,
+        .no_new_privs = s->no_new_privileges,
     };
     r = runtime_spawn(&plan, &res);
     if (r < 0)
@@ -835,6 +847,8 @@ static void on_container_timer_closed(uv_handle_t *h)
     if (--c->open_timers > 0)
         return;
     logfile_free(c->log);
+    cap_free(c->cap_iab);
+    cap_free(c->caps);
     free(c->deps);
     free(c->rdeps);
     free(c->path_env);

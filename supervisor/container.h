@@ -120,8 +120,10 @@ struct container {
     struct logfile *log;       /* log_dir/NAME.log, open from the first start */
     uint32_t ip;               /* on the bridge (host byte order); 0: none */
     uint8_t mac[6];
-    char veth[16];           /* host side of its veth pair */
-    bool net_attached;       /* the veth exists and the ruleset knows it */
+    char veth[16];     /* host side of its veth pair */
+    bool net_attached; /* the veth exists and the ruleset knows it */
+    cap_iab_t cap_iab; /* from spec->caps, made at the first start */
+    cap_t caps;
     struct container **deps; /* depends_on */
     size_t n_deps;
     struct container **rdeps; /* the containers that depend on this one */

@@ -11,12 +11,16 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <linux/seccomp.h>
+
+#include "config/config.h"
 #include "macro.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -39,12 +43,18 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_DEVPTS] = "mount",
     [STEP_SHM] = "mount",
     [STEP_MQUEUE] = "mount",
+    [STEP_MASK] = "mask",
     [STEP_ETC] = "bind",
+    [STEP_READONLY_ROOT] = "make the root read-only",
     [STEP_HOSTNAME] = "set hostname",
     [STEP_LOOPBACK] = "bring up",
     [STEP_WORKDIR] = "workdir",
     [STEP_SIGNALS] = "reset signals",
+    [STEP_RLIMIT] = "set rlimit",
+    [STEP_CAPS] = "set capabilities",
+    [STEP_NO_NEW_PRIVS] = "set no_new_privs",
     [STEP_FDS] = "close fds",
+    [STEP_SECCOMP] = "load seccomp filter",
     [STEP_EXEC] = "exec",
 };
 
@@ -120,6 +130,86 @@ static void setup_dev(int errfd)
     CHECK(mount("shm", "/dev/shm", "tmpfs", nodev, "mode=1777,size=65536k"), STEP_SHM, "/dev/shm");
     CHECK(mkdir("/dev/mqueue", 0755), STEP_MQUEUE, "/dev/mqueue");
     CHECK(mount("mqueue", "/dev/mqueue", "mqueue", nodev, NULL), STEP_MQUEUE, "/dev/mqueue");
+}
+
+/* What docker masks: kernel memory, keys, timers and hardware details no
+ * container needs. A file gets /dev/null bound over it, a directory an
+ * empty read-only tmpfs; a path this kernel lacks is skipped. */
+static const char *const masked_paths[] = {
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+};
+
+/* Kernel knobs that stay visible but not writable. */
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static void mask_paths(int errfd)
+{
+    struct stat st;
+
+    for (size_t i = 0; i < ELEMENTSOF(masked_paths); i++) {
+        const char *path = masked_paths[i];
+
+        if (lstat(path, &st) < 0) {
+            if (errno == ENOENT)
+                continue;
+            child_fail(errfd, STEP_MASK, errno, path);
+        }
+        if (S_ISDIR(st.st_mode))
+            CHECK(mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "size=0"),
+                  STEP_MASK, path);
+        else
+            CHECK(mount("/dev/null", path, NULL, MS_BIND, NULL), STEP_MASK, path);
+    }
+    for (size_t i = 0; i < ELEMENTSOF(readonly_paths); i++) {
+        const char *path = readonly_paths[i];
+
+        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+            if (errno == ENOENT)
+                continue;
+            child_fail(errfd, STEP_MASK, errno, path);
+        }
+        CHECK(mount(NULL, path, NULL,
+                    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+              STEP_MASK, path);
+    }
+}
+
+/* After every other mount under /: writable tmpfs on /tmp and /run, then
+ * the root bind remounted read-only. */
+static void readonly_root(int errfd)
+{
+    static const char *const scratch[] = {"/tmp", "/run"};
+
+    for (size_t i = 0; i < ELEMENTSOF(scratch); i++) {
+        CHECK(mkdir_if_missing(scratch[i], 01777), STEP_READONLY_ROOT, scratch[i]);
+        CHECK(mount("tmpfs", scratch[i], "tmpfs", MS_NOSUID | MS_NODEV,
+                    i == 0 ? "mode=1777,size=65536k" : "mode=755,size=65536k"),
+              STEP_READONLY_ROOT, scratch[i]);
+    }
+    CHECK(mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), STEP_READONLY_ROOT, "/");
+}
+
+/* Bounding set first (it needs CAP_SETPCAP, which may be about to go),
+ * with inheritable and ambient; then permitted and effective. */
+static void set_caps(int errfd, const struct spawn_plan *p)
+{
+    if (!p->cap_iab || !p->caps)
+        return;
+    CHECK(cap_iab_set_proc(p->cap_iab), STEP_CAPS, NULL);
+    CHECK(cap_set_proc(p->caps), STEP_CAPS, NULL);
 }
 
 #ifndef OPEN_TREE_CLONE
@@ -260,8 +350,12 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
           STEP_SYS, "/sys");
     setup_dev(errfd);
     umask(022);
+    if (p->mask_paths)
+        mask_paths(errfd);
     attach_file_mount(errfd, hosts_tree, "/etc/hosts");
     attach_file_mount(errfd, resolv_tree, "/etc/resolv.conf");
+    if (p->readonly_rootfs)
+        readonly_root(errfd);
 
     CHECK(sethostname(p->hostname, strlen(p->hostname)), STEP_HOSTNAME, p->hostname);
     CHECK(loopback_up(), STEP_LOOPBACK, "lo");
@@ -276,13 +370,57 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     sigemptyset(&all);
     CHECK(sigprocmask(SIG_SETMASK, &all, NULL), STEP_SIGNALS, NULL);
 
+    /* Limits while we may still raise a hard one (CAP_SYS_RESOURCE). */
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+
+        CHECK(setrlimit(p->rlimits[i].resource, &rl), STEP_RLIMIT, NULL);
+    }
+    /* Without no_new_privs the kernel takes a filter only from a process
+     * with CAP_SYS_ADMIN: then it goes in before the capabilities go (and
+     * must let capset and prctl through, as the default one does). */
+    if (p->seccomp && !p->no_new_privs)
+        CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p->seccomp, 0, 0), STEP_SECCOMP, NULL);
+    set_caps(errfd, p);
+    if (p->no_new_privs)
+        CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), STEP_NO_NEW_PRIVS, NULL);
+
     /* No supervisor fd may reach the container; the error pipe is closed
      * by execve itself. */
     CHECK(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC), STEP_FDS, NULL);
+    /* Last: from here on only execve (and the error report) must pass. */
+    if (p->seccomp && p->no_new_privs)
+        CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p->seccomp, 0, 0), STEP_SECCOMP, NULL);
     exec_command(errfd, p);
 }
 
 /* ---- parent side ---- */
+
+int runtime_caps_prepare(uint64_t keep, cap_iab_t *ret_iab, cap_t *ret_caps)
+{
+    cap_value_t max = cap_max_bits(); /* also cached for the child */
+    cap_iab_t iab = cap_iab_init();
+    cap_t caps = cap_init();
+
+    if (!iab || !caps)
+        goto fail;
+    for (cap_value_t v = 0; v < max; v++) {
+        bool kept = v < 64 && (keep & (1ULL << v));
+
+        if (!kept && cap_iab_set_vector(iab, CAP_IAB_BOUND, v, CAP_SET) < 0)
+            goto fail;
+        if (kept && (cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0 ||
+                     cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0))
+            goto fail;
+    }
+    *ret_iab = iab;
+    *ret_caps = caps;
+    return 0;
+fail:
+    cap_free(iab);
+    cap_free(caps);
+    return -ENOMEM;
+}
 
 int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
 {

@@ -6,7 +6,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/capability.h>
 #include <sys/types.h>
+
+struct rlimit_spec;
+struct sock_fprog;
 
 enum spawn_step {
     STEP_NONE,
@@ -24,12 +28,18 @@ enum spawn_step {
     STEP_DEVPTS,
     STEP_SHM,
     STEP_MQUEUE,
-    STEP_ETC, /* bind /etc/hosts, /etc/resolv.conf */
+    STEP_MASK, /* masked and read-only /proc, /sys paths */
+    STEP_ETC,  /* bind /etc/hosts, /etc/resolv.conf */
+    STEP_READONLY_ROOT,
     STEP_HOSTNAME,
     STEP_LOOPBACK,
     STEP_WORKDIR,
     STEP_SIGNALS,
+    STEP_RLIMIT,
+    STEP_CAPS,
+    STEP_NO_NEW_PRIVS,
     STEP_FDS,
+    STEP_SECCOMP,
     STEP_EXEC,
     _STEP_MAX,
 };
@@ -53,7 +63,22 @@ struct spawn_plan {
     int cgroup_fd;           /* clone3 CLONE_INTO_CGROUP target, or < 0 */
     const char *hosts_path;  /* a file to bind on /etc/hosts, or NULL */
     const char *resolv_path; /* ... on /etc/resolv.conf, or NULL */
+    /* Security, applied after every mount, in this order: */
+    bool mask_paths;      /* /proc/kcore & co. masked, /proc/sys & co. read-only */
+    bool readonly_rootfs; /* / read-only, tmpfs on /tmp and /run */
+    const struct rlimit_spec *rlimits;
+    size_t n_rlimits;
+    cap_iab_t cap_iab; /* inheritable, ambient, bounding (runtime_caps_prepare) */
+    cap_t caps;        /* permitted and effective */
+    bool no_new_privs;
+    const struct sock_fprog *seccomp; /* the last step before execve; NULL: none */
 };
+
+/* The capability state for plan->cap_iab and plan->caps: exactly the
+ * capabilities in `keep` (bit 1 << CAP_X) bounding, permitted and
+ * effective; inheritable and ambient empty. Built in the parent (libcap
+ * allocates); free both with cap_free(). */
+int runtime_caps_prepare(uint64_t keep, cap_iab_t *ret_iab, cap_t *ret_caps);
 
 struct spawn_result {
     pid_t pid;

@@ -28,7 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/if_ether.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -589,6 +596,124 @@ static void act_ns(char **argv, int argc)
     }
 }
 
+/* ---- escape attempts (tests/integration/test_security.py) ---- */
+
+static long raw_int80(long nr, long a, long b, long c)
+{
+#if defined(__x86_64__)
+    long ret;
+
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+    return ret;
+#else
+    (void) nr, (void) a, (void) b, (void) c;
+    return -ENOSYS;
+#endif
+}
+
+/* 0 or an errno: what one escape attempt came to. */
+static int try_one(const char *what)
+{
+    char buf[256];
+    int fd, r;
+
+    errno = 0;
+    if (strcmp(what, "mount") == 0)
+        return mount("tmpfs", "/tmp", "tmpfs", 0, NULL) < 0 ? errno : 0;
+    if (strcmp(what, "umount") == 0)
+        return umount2("/proc", MNT_DETACH) < 0 ? errno : 0;
+    if (strcmp(what, "pivot_root") == 0)
+        return syscall(SYS_pivot_root, ".", ".") < 0 ? errno : 0;
+    if (strcmp(what, "userns") == 0)
+        return unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+    if (strcmp(what, "mntns") == 0)
+        return unshare(CLONE_NEWNS) < 0 ? errno : 0;
+    if (strcmp(what, "keyctl") == 0)
+        return syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0) < 0 ? errno : 0;
+    if (strcmp(what, "module") == 0)
+        return syscall(SYS_finit_module, 0, "", 0) < 0 ? errno : 0;
+    if (strcmp(what, "reboot") == 0)
+        return syscall(SYS_reboot, 0xfee1dead, 672274793, 0x1234567 /* RESTART */, NULL) < 0 ? errno
+                                                                                             : 0;
+    if (strcmp(what, "sysrq") == 0 || strcmp(what, "sysctl") == 0) {
+        fd = open(what[3] == 'r' ? "/proc/sysrq-trigger" : "/proc/sys/kernel/domainname",
+                  O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return errno;
+        close(fd);
+        return 0;
+    }
+    if (strcmp(what, "mknod") == 0) {
+        /* /dev/sda's numbers, then reading it */
+        if (mknod("/tmp/sda", S_IFBLK | 0600, makedev(8, 0)) < 0)
+            return errno;
+        fd = open("/tmp/sda", O_RDONLY | O_CLOEXEC);
+        unlink("/tmp/sda");
+        if (fd < 0)
+            return errno;
+        r = read(fd, buf, sizeof(buf)) < 0 ? errno : 0;
+        close(fd);
+        return r;
+    }
+    if (strcmp(what, "kcore") == 0) {
+        ssize_t n;
+
+        fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return errno;
+        n = read(fd, buf, sizeof(buf));
+        close(fd);
+        return n < 0 ? errno : n == 0 ? ENODATA : 0; /* masked: empty */
+    }
+    if (strcmp(what, "rawsock") == 0) {
+        fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return errno;
+        close(fd);
+        return 0;
+    }
+    if (strcmp(what, "clone3") == 0) {
+        struct {
+            uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+        } args = {.exit_signal = SIGCHLD};
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+        if (pid == 0)
+            _exit(0);
+        return pid < 0 ? errno : 0;
+    }
+    if (strcmp(what, "x32") == 0) /* keyctl through the x32 ABI */
+        return syscall(0x40000000 | 250, 0, -3, 0) < 0 ? errno : 0;
+    if (strcmp(what, "int80") == 0) { /* keyctl through the i386 ABI */
+        long ret = raw_int80(288, 0, -3, 0);
+
+        return ret < 0 && ret > -4096 ? (int) -ret : 0;
+    }
+    if (strcmp(what, "ptrace1") == 0) /* our own init, the only pid 1 we see */
+        return syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, 1, 0, 0) < 0 ? errno : 0;
+    if (strcmp(what, "bpf") == 0)
+        return syscall(SYS_bpf, 0, NULL, 0) < 0 ? errno : 0;
+    if (strcmp(what, "killall") == 0) /* kill -9 -1: everything we can see but us */
+        return kill(-1, SIGKILL) < 0 ? errno : 0;
+    if (strcmp(what, "exe-write") == 0) { /* the binary that runs us, for writing */
+        fd = open("/proc/self/exe", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return errno;
+        close(fd);
+        return 0;
+    }
+    if (strcmp(what, "nnp") == 0) /* 1 when no_new_privs is set: reported as EPERM */
+        return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? EPERM : 0;
+    die(2, "try: unknown attempt '%s'", what);
+}
+
+static void act_try(char **argv, int argc)
+{
+    int err = try_one(argv[0]);
+
+    printf("try %s: %s\n", argv[0], err ? strerrorname_np(err) : "OK");
+}
+
 static void act_wait(char **argv, int argc)
 {
     for (;;)
@@ -618,6 +743,7 @@ static const struct action actions[] = {
     {"nonewline", "TEXT", 1, false, act_nonewline},
     {"stderr", "TEXT", 1, false, act_stderr},
     {"ns", "", 0, false, act_ns},
+    {"try", "ESCAPE", 1, false, act_try},
     {"wait", "", 0, false, act_wait},
 };
 

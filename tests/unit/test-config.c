@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -225,6 +227,20 @@ static bool network_equal(const struct container_spec *x, const struct container
     return true;
 }
 
+static bool security_equal(const struct container_spec *x, const struct container_spec *y)
+{
+    if (x->caps != y->caps || x->seccomp != y->seccomp ||
+        !opt_streq(x->seccomp_file, y->seccomp_file) ||
+        x->no_new_privileges != y->no_new_privileges || x->mask_paths != y->mask_paths ||
+        x->readonly_rootfs != y->readonly_rootfs || x->n_rlimits != y->n_rlimits)
+        return false;
+    for (size_t k = 0; k < x->n_rlimits; k++)
+        if (x->rlimits[k].resource != y->rlimits[k].resource ||
+            x->rlimits[k].soft != y->rlimits[k].soft || x->rlimits[k].hard != y->rlimits[k].hard)
+            return false;
+    return true;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
@@ -257,7 +273,7 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
             !opt_streq(x->cpuset_mems, y->cpuset_mems) ||
             !policy_equal(&x->restart, &x->log, &y->restart, &y->log) ||
             memcmp(x->success_codes, y->success_codes, sizeof(x->success_codes)) != 0 ||
-            !depends_on_equal(x, y) || !network_equal(x, y))
+            !depends_on_equal(x, y) || !network_equal(x, y) || !security_equal(x, y))
             return false;
     }
     return true;
@@ -396,6 +412,22 @@ static void test_container_defaults(void)
     ASSERT(w->connect == NULL);
     ASSERT(w->connect_idx == NULL);
     ASSERT_EQ(w->n_connect, 0);
+    /* The strict security defaults: config.h's capability set (docker's,
+     * less what breaks the isolation), the built-in seccomp filter,
+     * no_new_privileges, masked paths. */
+    ASSERT_EQ_U(w->caps, CONFIG_DEFAULT_CAPS);
+    ASSERT(w->caps & (1ULL << CAP_CHOWN));
+    ASSERT(!(w->caps & (1ULL << CAP_NET_RAW)));
+    ASSERT(!(w->caps & (1ULL << CAP_SYS_ADMIN)));
+    ASSERT_EQ(w->caps_line, 0);
+    ASSERT_EQ(w->seccomp, SECCOMP_DEFAULT);
+    ASSERT(w->seccomp_file == NULL);
+    ASSERT_EQ(w->seccomp_line, 0);
+    ASSERT(w->no_new_privileges);
+    ASSERT(w->mask_paths);
+    ASSERT(!w->readonly_rootfs);
+    ASSERT(w->rlimits == NULL);
+    ASSERT_EQ(w->n_rlimits, 0);
     config_free(c);
 }
 
@@ -848,7 +880,8 @@ static void test_error_unknown_key(void)
         "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
-        "ip, mac, publish, connect)");
+        "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
+        "readonly_rootfs, rlimit_NAME)");
     expect_only("[supervisor]\nRun_dir = /x\n",
                 "2: [supervisor] Run_dir: unknown key (expected one of: " SUP_KEYS ")");
     /* Limits belong to containers. */
@@ -867,7 +900,8 @@ static void test_error_unknown_key(void)
         "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
-        "ip, mac, publish, connect)");
+        "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
+        "readonly_rootfs, rlimit_NAME)");
     expect_error("[supervisor]\nrestart-max = 3\n", 2, "restart-max: unknown key");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
@@ -2505,6 +2539,426 @@ static void test_error_connect(void)
     config_diag_clear(&d);
 }
 
+/* ---- security ------------------------------------------------------------ */
+
+#define CAP(x) (1ULL << CAP_##x)
+#define CAP_LIST_EXPECTED                                                                          \
+    "(expected capability names like net_admin or CAP_NET_ADMIN, or ALL, separated by spaces; "    \
+    "see capabilities(7))"
+#define RLIMIT_EXPECTED                                                                            \
+    "(expected SOFT or SOFT:HARD, each a whole number or unlimited, e.g. 1024:4096)"
+
+/* What ALL means: every capability the running kernel has. */
+static uint64_t all_caps(void)
+{
+    int n = cap_max_bits();
+
+    ASSERT(n > CAP_SETFCAP && n <= 64);
+    return n == 64 ? UINT64_MAX : (1ULL << n) - 1;
+}
+
+/* " chown dac_override ...": libcap's names without "cap_", by number. */
+static char *cap_names(uint64_t bits)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    ASSERT(f);
+    for (int cap = 0; cap < 64; cap++)
+        if (bits & (1ULL << cap)) {
+            char *name = cap_to_name(cap);
+            ASSERT(name);
+            fprintf(f, " %s", strncmp(name, "cap_", 4) == 0 ? name + 4 : name);
+            cap_free(name);
+        }
+    ASSERT(fclose(f) == 0);
+    return buf;
+}
+
+static void test_cap_forms(void)
+{
+    const uint64_t def = CONFIG_DEFAULT_CAPS;
+    const struct {
+        const char *keys;
+        uint64_t caps;
+    } cases[] = {
+        /* Any case, with or without CAP_, spaces and/or commas. */
+        {"cap_add = net_admin", def | CAP(NET_ADMIN)},
+        {"cap_add = NET_ADMIN", def | CAP(NET_ADMIN)},
+        {"cap_add = CAP_NET_ADMIN", def | CAP(NET_ADMIN)},
+        {"cap_add = Cap_Net_Admin", def | CAP(NET_ADMIN)},
+        {"cap_add = net_admin, SYS_TIME\tcap_sys_ptrace,,",
+         def | CAP(NET_ADMIN) | CAP(SYS_TIME) | CAP(SYS_PTRACE)},
+        {"cap_add = net_raw net_raw", def | CAP(NET_RAW)},
+        /* The number, for a capability libcap cannot name yet. */
+        {"cap_add = 12", def | CAP(NET_ADMIN)},
+        {"cap_add = chown", def},
+        {"cap_add =", def},
+        {"cap_drop = chown,cap_kill SETUID", def & ~(CAP(CHOWN) | CAP(KILL) | CAP(SETUID))},
+        {"cap_drop = sys_admin", def},
+        {"cap_drop = ALL", 0},
+        {"cap_drop = all", 0},
+        {"cap_drop = ALL\ncap_add = chown NET_BIND_SERVICE", CAP(CHOWN) | CAP(NET_BIND_SERVICE)},
+        {"cap_add = chown\ncap_drop = ALL", CAP(CHOWN)},
+        {"cap_drop = chown ALL", 0},
+        {"cap_add = ALL", all_caps()},
+        {"cap_add = All sys_admin", all_caps()},
+        {"cap_add = ALL\ncap_drop = sys_admin, net_raw",
+         all_caps() & ~(CAP(SYS_ADMIN) | CAP(NET_RAW))},
+        {"cap_drop = mknod chown\ncap_add = net_admin",
+         (def & ~(CAP(MKNOD) | CAP(CHOWN))) | CAP(NET_ADMIN)},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+
+        ASSERT(asprintf(&text, MIN_CTR "%s\n", cases[i].keys) >= 0);
+        c = load_ok(text);
+        if (c->containers[0].caps != cases[i].caps) {
+            fprintf(stderr, "\"%s\": caps %#" PRIx64 ", expected %#" PRIx64 "\n", cases[i].keys,
+                    c->containers[0].caps, cases[i].caps);
+            exit(1);
+        }
+        /* The first of the two keys, whichever it is. */
+        ASSERT_EQ(c->containers[0].caps_line, 4);
+        assert_round_trip(c);
+        config_free(c);
+    }
+}
+
+static void test_error_cap_unknown(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "cap_add = net_admin bogus\n",
+                "4: [container web] cap_add: unknown capability 'bogus' " CAP_LIST_EXPECTED);
+    expect_only(MIN_CTR "cap_drop = CAP_BOGUS\n",
+                "4: [container web] cap_drop: unknown capability 'CAP_BOGUS' " CAP_LIST_EXPECTED);
+    /* libcap would take the name up to the first odd character: these
+     * are not chown. */
+    expect_error(MIN_CTR "cap_add = chown2\n", 4, "unknown capability 'chown2'");
+    expect_error(MIN_CTR "cap_add = chown-x\n", 4, "unknown capability 'chown-x'");
+    expect_error(MIN_CTR "cap_add = cap_\n", 4, "unknown capability 'cap_'");
+    expect_error(MIN_CTR "cap_add = cap_all\n", 4, "unknown capability 'cap_all'");
+    expect_error(MIN_CTR "cap_add = 0x10\n", 4, "unknown capability '0x10'");
+    expect_error(MIN_CTR "cap_add = 64\n", 4, "unknown capability '64'");
+    expect_error(MIN_CTR "cap_add = 99999999999999999999999\n", 4,
+                 "unknown capability '99999999999999999999999'");
+    expect_error(MIN_CTR "cap_add = net_admin;x\n", 4, "unknown capability 'net_admin;x'");
+    /* A number libcap accepts but the kernel has no capability for. */
+    expect_error(MIN_CTR "cap_add = 63\n", 4,
+                 "cap_add: capability '63' is not known to the running kernel (expected one "
+                 "from chown to ");
+
+    /* Every unknown name, in both keys. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "cap_add = foo net_admin bar\ncap_drop = baz\n");
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 4, "cap_add: unknown capability 'foo'"));
+    ASSERT(diag_has(&d, 4, "cap_add: unknown capability 'bar'"));
+    ASSERT(diag_has(&d, 5, "cap_drop: unknown capability 'baz'"));
+    config_diag_clear(&d);
+
+    /* Per container only; twice is a duplicate. */
+    expect_error("[supervisor]\ncap_add = net_admin\n", 2,
+                 "[supervisor] cap_add: unknown key (expected one of: ");
+    expect_only(MIN_CTR "cap_drop = chown\ncap_drop = kill\n",
+                "5: [container web] cap_drop: duplicate key (first at line 4)");
+}
+
+static void test_error_cap_add_and_drop(void)
+{
+    struct config_diag d;
+
+    /* Reported on the later key, naming the earlier. */
+    expect_only(MIN_CTR "cap_add = net_admin\ncap_drop = CAP_NET_ADMIN\n",
+                "5: [container web] cap_drop: 'net_admin' is also in cap_add (line 4) (expected "
+                "each capability in only one of cap_add and cap_drop)");
+    expect_only(MIN_CTR "cap_drop = chown\nhostname = h\ncap_add = CHOWN\n",
+                "6: [container web] cap_add: 'chown' is also in cap_drop (line 4) (expected "
+                "each capability in only one of cap_add and cap_drop)");
+    expect_only(MIN_CTR "cap_add = ALL\ncap_drop = all\n",
+                "5: [container web] cap_drop: ALL is also in cap_add (line 4) (expected ALL in "
+                "only one of cap_add and cap_drop)");
+
+    /* Each one. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     MIN_CTR "cap_add = sys_time kill net_admin\ncap_drop = net_admin sys_time\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 5, "cap_drop: 'sys_time' is also in cap_add (line 4)"));
+    ASSERT(diag_has(&d, 5, "cap_drop: 'net_admin' is also in cap_add (line 4)"));
+    config_diag_clear(&d);
+}
+
+static void test_seccomp_forms(void)
+{
+    struct corral_config *c = load_ok(NET_CTR("a", "seccomp = default\n")            /* 1 */
+                                      NET_CTR("b", "seccomp = unconfined\n")         /* 5 */
+                                      NET_CTR("c", "seccomp = /etc/corral/p.json\n") /* 9 */
+                                      NET_CTR("d", "seccomp = profiles/web.json\n")
+                                          NET_CTR("e", "seccomp = ./x/../p.json\n")
+                                              NET_CTR("f", "seccomp = ./default\n"));
+
+    ASSERT_EQ(c->containers[0].seccomp, SECCOMP_DEFAULT);
+    ASSERT(c->containers[0].seccomp_file == NULL);
+    ASSERT_EQ(c->containers[0].seccomp_line, 4);
+    ASSERT_EQ(c->containers[1].seccomp, SECCOMP_UNCONFINED);
+    ASSERT(c->containers[1].seccomp_file == NULL);
+    ASSERT_EQ(c->containers[1].seccomp_line, 8);
+    ASSERT_EQ(c->containers[2].seccomp, SECCOMP_FILE);
+    ASSERT_STREQ(c->containers[2].seccomp_file, "/etc/corral/p.json");
+    ASSERT_EQ(c->containers[2].seccomp_line, 12);
+    /* Relative to the INI's directory, as rootfs is; ".." is kept. */
+    ASSERT_STREQ(c->containers[3].seccomp_file, "/etc/corral/profiles/web.json");
+    ASSERT_STREQ(c->containers[4].seccomp_file, "/etc/corral/x/../p.json");
+    /* A profile called "default" is spelled as a path. */
+    ASSERT_EQ(c->containers[5].seccomp, SECCOMP_FILE);
+    ASSERT_STREQ(c->containers[5].seccomp_file, "/etc/corral/default");
+    assert_round_trip(c);
+    config_free(c);
+
+    /* The parser only names the file: it need not exist to load. */
+    c = load_ok_name("/nonexistent/corral.ini", MIN_CTR "seccomp = nothing-here.json\n");
+    ASSERT_STREQ(c->containers[0].seccomp_file, "/nonexistent/nothing-here.json");
+    config_free(c);
+}
+
+static void test_error_seccomp(void)
+{
+    expect_only(MIN_CTR "seccomp =\n",
+                "4: [container web] seccomp: empty value (expected default, unconfined or the "
+                "path of a JSON profile)");
+    expect_only(MIN_CTR "seccomp = default\nseccomp = unconfined\n",
+                "5: [container web] seccomp: duplicate key (first at line 4)");
+    expect_error("[supervisor]\nseccomp = unconfined\n", 2, "[supervisor] seccomp: unknown key");
+}
+
+static void test_security_flags(void)
+{
+    const struct {
+        const char *keys;
+        bool nnp, mask, ro;
+    } cases[] = {
+        {"", true, true, false},
+        {"no_new_privileges = no", false, true, false},
+        {"no_new_privileges = yes", true, true, false},
+        {"mask_paths = false", true, false, false},
+        {"mask_paths = ON", true, true, false},
+        {"readonly_rootfs = yes", true, true, true},
+        {"readonly_rootfs = 0", true, true, false},
+        {"no_new_privileges = off\nmask_paths = 0\nreadonly_rootfs = true", false, false, true},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+
+        ASSERT(asprintf(&text, MIN_CTR "%s\n", cases[i].keys) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].no_new_privileges, cases[i].nnp);
+        ASSERT_EQ(c->containers[0].mask_paths, cases[i].mask);
+        ASSERT_EQ(c->containers[0].readonly_rootfs, cases[i].ro);
+        assert_round_trip(c);
+        config_free(c);
+    }
+}
+
+static void test_error_security_flags(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "no_new_privileges = maybe\n",
+                "4: [container web] no_new_privileges: invalid boolean 'maybe' (expected "
+                "yes/no, true/false, on/off or 1/0)");
+    expect_only(MIN_CTR "mask_paths =\n", "4: [container web] mask_paths: invalid boolean '' "
+                                          "(expected yes/no, true/false, on/off or 1/0)");
+    expect_only(MIN_CTR "readonly_rootfs = ro\n",
+                "4: [container web] readonly_rootfs: invalid boolean 'ro' (expected yes/no, "
+                "true/false, on/off or 1/0)");
+    d = load_fail_at(__FILE__, __LINE__,
+                     MIN_CTR "no_new_privileges = 2\nmask_paths = y\nreadonly_rootfs = n\n");
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 4, "no_new_privileges: invalid boolean '2'"));
+    ASSERT(diag_has(&d, 5, "mask_paths: invalid boolean 'y'"));
+    ASSERT(diag_has(&d, 6, "readonly_rootfs: invalid boolean 'n'"));
+    config_diag_clear(&d);
+}
+
+static void test_rlimit_forms(void)
+{
+    static const struct {
+        const char *name;
+        int resource;
+    } names[] = {
+        {"as", RLIMIT_AS},
+        {"core", RLIMIT_CORE},
+        {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},
+        {"fsize", RLIMIT_FSIZE},
+        {"locks", RLIMIT_LOCKS},
+        {"memlock", RLIMIT_MEMLOCK},
+        {"msgqueue", RLIMIT_MSGQUEUE},
+        {"nice", RLIMIT_NICE},
+        {"nofile", RLIMIT_NOFILE},
+        {"nproc", RLIMIT_NPROC},
+        {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO},
+        {"rttime", RLIMIT_RTTIME},
+        {"sigpending", RLIMIT_SIGPENDING},
+        {"stack", RLIMIT_STACK},
+    };
+    static const struct {
+        const char *value;
+        uint64_t soft, hard;
+    } values[] = {
+        {"1024", 1024, 1024},
+        {"1024:4096", 1024, 4096},
+        {"0", 0, 0},
+        {"0:0", 0, 0},
+        {"007:08", 7, 8},
+        {"unlimited", RLIM_INFINITY, RLIM_INFINITY},
+        {"0:unlimited", 0, RLIM_INFINITY},
+        {"unlimited:unlimited", RLIM_INFINITY, RLIM_INFINITY},
+        {"18446744073709551614", UINT64_MAX - 1, UINT64_MAX - 1},
+        {"18446744073709551615", RLIM_INFINITY, RLIM_INFINITY},
+    };
+    _cleanup_free_ char *all = NULL;
+    struct corral_config *c;
+    size_t len = 0;
+    FILE *f;
+
+    ASSERT(RLIM_INFINITY == UINT64_MAX);
+    for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        for (size_t k = 0; k < ELEMENTSOF(values); k++) {
+            _cleanup_free_ char *text = NULL;
+            const struct rlimit_spec *rl;
+
+            ASSERT(asprintf(&text, MIN_CTR "rlimit_%s = %s\n", names[i].name, values[k].value) >=
+                   0);
+            c = load_ok(text);
+            ASSERT_EQ(c->containers[0].n_rlimits, 1);
+            rl = &c->containers[0].rlimits[0];
+            ASSERT_EQ(rl->resource, names[i].resource);
+            ASSERT_EQ_U(rl->soft, values[k].soft);
+            ASSERT_EQ_U(rl->hard, values[k].hard);
+            assert_round_trip(c);
+            config_free(c);
+        }
+
+    /* All at once, in reverse: kept one per resource, in the keys' order. */
+    f = open_memstream(&all, &len);
+    ASSERT(f);
+    fputs(MIN_CTR, f);
+    for (size_t i = ELEMENTSOF(names); i-- > 0;)
+        fprintf(f, "rlimit_%s = %zu:%zu\n", names[i].name, i, i + 1);
+    ASSERT(fclose(f) == 0);
+    c = load_ok(all);
+    ASSERT_EQ(c->containers[0].n_rlimits, ELEMENTSOF(names));
+    for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+        ASSERT_EQ(c->containers[0].rlimits[i].resource, names[i].resource);
+        ASSERT_EQ_U(c->containers[0].rlimits[i].soft, i);
+        ASSERT_EQ_U(c->containers[0].rlimits[i].hard, i + 1);
+    }
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_error_rlimit(void)
+{
+    static const struct {
+        const char *value, *msg;
+    } cases[] = {
+        {"", "invalid soft limit '' in '' " RLIMIT_EXPECTED},
+        {"abc", "invalid soft limit 'abc' in 'abc' " RLIMIT_EXPECTED},
+        {"-1", "invalid soft limit '-1' in '-1' " RLIMIT_EXPECTED},
+        {"+1", "invalid soft limit '+1' in '+1' " RLIMIT_EXPECTED},
+        {"1.5", "invalid soft limit '1.5' in '1.5' " RLIMIT_EXPECTED},
+        {"64M", "invalid soft limit '64M' in '64M' " RLIMIT_EXPECTED},
+        {"infinity", "invalid soft limit 'infinity' in 'infinity' " RLIMIT_EXPECTED},
+        {"Unlimited", "invalid soft limit 'Unlimited' in 'Unlimited' " RLIMIT_EXPECTED},
+        {"1024 4096", "invalid soft limit '1024 4096' in '1024 4096' " RLIMIT_EXPECTED},
+        {":5", "invalid soft limit '' in ':5' " RLIMIT_EXPECTED},
+        {"5:", "invalid hard limit '' in '5:' " RLIMIT_EXPECTED},
+        {"1:2:3", "invalid hard limit '2:3' in '1:2:3' " RLIMIT_EXPECTED},
+        {"1: 2", "invalid hard limit ' 2' in '1: 2' " RLIMIT_EXPECTED},
+        {"18446744073709551616", "soft limit '18446744073709551616' is too large (expected at most "
+                                 "18446744073709551615, or unlimited)"},
+        {"1:99999999999999999999999999999999999999",
+         "hard limit '99999999999999999999999999999999999999' is too large (expected at most "
+         "18446744073709551615, or unlimited)"},
+        {"4096:1024", "soft limit 4096 is above the hard limit 1024 (expected SOFT <= HARD)"},
+        {"unlimited:1024",
+         "soft limit unlimited is above the hard limit 1024 (expected SOFT <= HARD)"},
+    };
+    struct config_diag d;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+
+        ASSERT(asprintf(&text, MIN_CTR "rlimit_nofile = %s\n", cases[i].value) >= 0);
+        ASSERT(asprintf(&want, "4: [container web] rlimit_nofile: %s", cases[i].msg) >= 0);
+        expect_only(text, want);
+    }
+
+    /* Both halves, and every key. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "rlimit_core = a:b\nrlimit_cpu = 2:1\n");
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 4, "rlimit_core: invalid soft limit 'a' in 'a:b'"));
+    ASSERT(diag_has(&d, 4, "rlimit_core: invalid hard limit 'b' in 'a:b'"));
+    ASSERT(diag_has(&d, 5, "rlimit_cpu: soft limit 2 is above the hard limit 1"));
+    config_diag_clear(&d);
+
+    expect_only(MIN_CTR "rlimit_nofile = 1\nrlimit_nofile = 2\n",
+                "5: [container web] rlimit_nofile: duplicate key (first at line 4)");
+}
+
+static void test_error_rlimit_unknown(void)
+{
+#define RLIMIT_NAMES                                                                               \
+    "(expected rlimit_ followed by one of: as, core, cpu, data, fsize, locks, memlock, "           \
+    "msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)"
+    expect_only(MIN_CTR "rlimit_files = 1\n",
+                "4: [container web] rlimit_files: unknown resource limit " RLIMIT_NAMES);
+    /* Key names are exact, as everywhere. */
+    expect_only(MIN_CTR "rlimit_NOFILE = 1\n",
+                "4: [container web] rlimit_NOFILE: unknown resource limit " RLIMIT_NAMES);
+    expect_only(MIN_CTR "rlimit_ = 1\n",
+                "4: [container web] rlimit_: unknown resource limit " RLIMIT_NAMES);
+    expect_only(MIN_CTR "rlimit_rtprio_x = 1\n",
+                "4: [container web] rlimit_rtprio_x: unknown resource limit " RLIMIT_NAMES);
+    /* Not a limit: the ordinary list, with rlimit_NAME standing for them. */
+    expect_error(MIN_CTR "rlimit = 1\n", 4,
+                 "rlimit: unknown key (expected one of: rootfs, command, ");
+    expect_error(MIN_CTR "rlimit = 1\n", 4, "readonly_rootfs, rlimit_NAME)");
+    /* Per container only. */
+    expect_only("[supervisor]\nrlimit_nofile = 1\n",
+                "2: [supervisor] rlimit_nofile: unknown key (expected one of: " SUP_KEYS ")");
+#undef RLIMIT_NAMES
+}
+
+static void test_error_security_all_reported(void)
+{
+    struct config_diag d = load_fail_at(__FILE__, __LINE__,
+                                        MIN_CTR "cap_add = nope\n"     /* 4 */
+                                                "seccomp =\n"          /* 5 */
+                                                "mask_paths = sure\n"  /* 6 */
+                                                "rlimit_stack = x\n"   /* 7 */
+                                                "rlimit_bogus = 1\n"   /* 8 */
+                                                "cap_drop = nope2\n"); /* 9 */
+
+    if (d.n != 6)
+        print_diag(&d);
+    ASSERT_EQ(d.n, 6);
+    ASSERT(diag_has(&d, 4, "cap_add: unknown capability 'nope'"));
+    ASSERT(diag_has(&d, 5, "seccomp: empty value"));
+    ASSERT(diag_has(&d, 6, "mask_paths: invalid boolean 'sure'"));
+    ASSERT(diag_has(&d, 7, "rlimit_stack: invalid soft limit 'x'"));
+    ASSERT(diag_has(&d, 8, "rlimit_bogus: unknown resource limit"));
+    ASSERT(diag_has(&d, 9, "cap_drop: unknown capability 'nope2'"));
+    config_diag_clear(&d);
+}
+
 static void test_dump_round_trip_network(void)
 {
     struct corral_config *c = load_ok("[network]\nsubnet = 172.20.0.0/16\nicc = no\n"
@@ -2523,10 +2977,11 @@ static void test_dump_round_trip_network(void)
     /* Defaults filled in, the protocol spelled out, the MAC in lower case. */
     ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = bridge\nip = 172.20.3.4\n"
                         "mac = 02:42:ac:14:03:04\npublish = 8080:80/tcp\n"
-                        "publish = 5353:53/udp\nconnect = db job\n\n[container db]\n"));
-    ASSERT(strstr(text, "memory = 64M\nnetwork = bridge\nip = auto\nconnect = web\n\n"));
-    /* none has nothing else to say. */
-    ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = none\n\n[container job]\n"));
+                        "publish = 5353:53/udp\nconnect = db job\n# capabilities: "));
+    ASSERT(
+        strstr(text, "memory = 64M\nnetwork = bridge\nip = auto\nconnect = web\n# capabilities: "));
+    /* none has nothing else to say; the security settings come next. */
+    ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = none\n# capabilities: "));
     ASSERT(strstr(text, "network = bridge\nip = auto\npublish = 8080:80/udp\n"));
     assert_round_trip(c);
     config_free(c);
@@ -2799,6 +3254,124 @@ static void test_check_host(void)
     ASSERT(rmdir(dir) == 0);
 }
 
+/* Drop or take back the capabilities that let root read any file. */
+static void set_dac_bypass(cap_flag_value_t value)
+{
+    static const cap_value_t dac[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
+    cap_t caps = cap_get_proc();
+
+    ASSERT(caps);
+    ASSERT(cap_set_flag(caps, CAP_EFFECTIVE, ELEMENTSOF(dac), dac, value) == 0);
+    ASSERT(cap_set_proc(caps) == 0);
+    cap_free(caps);
+}
+
+static void test_check_host_seccomp(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *text = NULL, *want = NULL;
+    struct config_diag d = {};
+    struct corral_config *c;
+    char path[256];
+    int fd;
+
+    ASSERT(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/rootfs", dir);
+    ASSERT(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/ok.json", dir);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/secret.json", dir);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+    ASSERT(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    ASSERT(mkfifo(path, 0644) == 0);
+    snprintf(path, sizeof(path), "%s/corral.ini", dir);
+
+    /* Found and opened, not read: a FIFO would block, and is refused. The
+     * built-in filter and unconfined have no file to check. */
+    ASSERT(asprintf(&text,
+                    "[container ok]\nrootfs = rootfs\ncommand = x\nseccomp = ok.json\n"
+                    "[container missing]\nrootfs = rootfs\ncommand = x\nseccomp = no.json\n"
+                    "[container dir]\nrootfs = rootfs\ncommand = x\nseccomp = .\n"
+                    "[container fifo]\nrootfs = rootfs\ncommand = x\nseccomp = fifo\n"
+                    "[container under]\nrootfs = rootfs\ncommand = x\nseccomp = ok.json/x\n"
+                    "[container loop]\nrootfs = rootfs\ncommand = x\nseccomp = loop\n"
+                    "[container def]\nrootfs = rootfs\ncommand = x\nseccomp = default\n"
+                    "[container unc]\nrootfs = rootfs\ncommand = x\nseccomp = unconfined\n") >= 0);
+    snprintf(path, sizeof(path), "%s/loop", dir);
+    ASSERT(symlink(path, path) == 0);
+    snprintf(path, sizeof(path), "%s/corral.ini", dir);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    if (d.n != 5)
+        print_diag(&d);
+    ASSERT_EQ(d.n, 5);
+#define EXPECT_LINE(i, fmt, ...)                                                                   \
+    do {                                                                                           \
+        free(want);                                                                                \
+        ASSERT(asprintf(&want, "%s" fmt, path, __VA_ARGS__) >= 0);                                 \
+        ASSERT_STREQ(d.lines[i], want);                                                            \
+    } while (0)
+    EXPECT_LINE(0, ":8: [container missing] seccomp: '%s/no.json' does not exist", dir);
+    EXPECT_LINE(1,
+                ":12: [container dir] seccomp: '%s' is a directory (expected a JSON seccomp "
+                "profile)",
+                dir);
+    EXPECT_LINE(2,
+                ":16: [container fifo] seccomp: '%s/fifo' is not a regular file (expected a "
+                "JSON seccomp profile)",
+                dir);
+    EXPECT_LINE(3, ":20: [container under] seccomp: '%s/ok.json/x' does not exist", dir);
+    EXPECT_LINE(4,
+                ":24: [container loop] seccomp: cannot access '%s/loop': Too many levels of "
+                "symbolic links",
+                dir);
+    config_diag_clear(&d);
+    config_free(c);
+
+    /* A file we may not read; as root, only without the DAC bypass. */
+    free(text);
+    ASSERT(asprintf(&text,
+                    "[container s]\nrootfs = rootfs\ncommand = x\nseccomp = secret.json\n") >= 0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    if (geteuid() == 0)
+        set_dac_bypass(CAP_CLEAR);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    if (geteuid() == 0)
+        set_dac_bypass(CAP_SET);
+    ASSERT_EQ(d.n, 1);
+    EXPECT_LINE(0, ":4: [container s] seccomp: cannot read '%s/secret.json': Permission denied",
+                dir);
+#undef EXPECT_LINE
+    config_diag_clear(&d);
+    ASSERT_EQ(config_check_host(c, NULL), geteuid() == 0 ? 0 : -EINVAL);
+    config_free(c);
+
+    /* A good profile passes, and the check left it unread and unchanged. */
+    free(text);
+    ASSERT(asprintf(&text, "[container ok]\nrootfs = rootfs\ncommand = x\nseccomp = ok.json\n") >=
+           0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    ASSERT_EQ(config_check_host(c, &d), 0);
+    ASSERT_EQ(d.n, 0);
+    config_free(c);
+
+    snprintf(path, sizeof(path), "%s/ok.json", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/secret.json", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/loop", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/rootfs", dir);
+    ASSERT(rmdir(path) == 0);
+    ASSERT(rmdir(dir) == 0);
+}
+
 /* ---- dump ---------------------------------------------------------------- */
 
 static void test_dump_round_trip_defaults(void)
@@ -3003,15 +3576,14 @@ static void test_dump_round_trip_policies(void)
                         "depends_on = db cache\nmemory = 64M\n"));
     /* db's own policy has no limit of its own: [supervisor]'s 4 is not inherited. */
     ASSERT(strstr(text, "[container db]\n"));
-    ASSERT(strstr(text,
-                  "restart = unless-stopped\nrestart_max = unlimited\n"
-                  "restart_delay = 250ms\nrestart_delay_max = 120s\n"
-                  "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
-                  "log_max_files = 10\nsuccess_exit_codes = 0\nnetwork = bridge\nip = auto\n\n"
-                  "[container cache]\n"));
+    ASSERT(strstr(text, "restart = unless-stopped\nrestart_max = unlimited\n"
+                        "restart_delay = 250ms\nrestart_delay_max = 120s\n"
+                        "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
+                        "log_max_files = 10\nsuccess_exit_codes = 0\nnetwork = bridge\nip = auto\n"
+                        "# capabilities: "));
     ASSERT(strstr(text, "restart = on-failure\nrestart_max = 2\n"));
-    ASSERT(strstr(text, "success_exit_codes = 0\ndepends_on = db\nnetwork = bridge\nip = auto\n\n"
-                        "[container job]\n"));
+    ASSERT(strstr(text, "success_exit_codes = 0\ndepends_on = db\nnetwork = bridge\nip = auto\n"
+                        "# capabilities: "));
     /* job inherits everything; it has no depends_on line. */
     ASSERT(strstr(text, "[container job]\n"));
     ASSERT(strstr(strstr(text, "[container job]\n"),
@@ -3054,6 +3626,80 @@ static void test_dump_policy_forms(void)
         if (!strstr(strstr(text, "[container web]\n"), cases[i].out)) {
             fprintf(stderr, "no \"%s\" in the dump of \"%s\":\n%s", cases[i].out, cases[i].in,
                     text);
+            exit(1);
+        }
+        assert_round_trip(c);
+        config_free(c);
+    }
+}
+
+static void test_dump_security(void)
+{
+    _cleanup_free_ char *def = cap_names(CONFIG_DEFAULT_CAPS), *want = NULL, *text = NULL;
+    _cleanup_free_ char *all = cap_names(all_caps());
+    _cleanup_free_ char *extra = cap_names(all_caps() & ~CONFIG_DEFAULT_CAPS);
+    struct corral_config *c = load_ok(MIN_CTR);
+    const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"cap_add = NET_ADMIN", "cap_add = net_admin\n"},
+        {"cap_drop = chown, kill", "cap_drop = chown kill\n"},
+        {"cap_add = sys_time net_admin\ncap_drop = kill CHOWN",
+         "cap_add = net_admin sys_time\ncap_drop = chown kill\nseccomp = default\n"},
+        {"seccomp = unconfined", "seccomp = unconfined\n"},
+        {"seccomp = p.json", "seccomp = /etc/corral/p.json\n"},
+        {"seccomp = ./a//b/", "seccomp = /etc/corral/a/b\n"},
+        {"no_new_privileges = off", "no_new_privileges = no\nmask_paths = yes\n"},
+        {"mask_paths = 0", "no_new_privileges = yes\nmask_paths = no\nreadonly_rootfs = no\n"},
+        {"readonly_rootfs = on", "readonly_rootfs = yes\n"},
+        {"rlimit_nofile = 1024", "rlimit_nofile = 1024:1024\n"},
+        {"rlimit_core = 0:unlimited", "rlimit_core = 0:unlimited\n"},
+        {"rlimit_stack = 18446744073709551615", "rlimit_stack = unlimited:unlimited\n"},
+        {"rlimit_stack = 8388608\nrlimit_nofile = 01:2\nrlimit_as = unlimited",
+         "readonly_rootfs = no\nrlimit_as = unlimited:unlimited\nrlimit_nofile = 1:2\n"
+         "rlimit_stack = 8388608:8388608\n"},
+    };
+
+    /* Defaults: the set in full as a comment, no cap_add or cap_drop, and
+     * every other security setting spelled out; no rlimit. */
+    text = dump(c);
+    ASSERT(asprintf(&want,
+                    "ip = auto\n# capabilities:%s\nseccomp = default\nno_new_privileges = yes\n"
+                    "mask_paths = yes\nreadonly_rootfs = no\n",
+                    def) >= 0);
+    ASSERT(strstr(text, want));
+    ASSERT(strstr(text, "# capabilities: chown dac_override "));
+    ASSERT(!strstr(text, "cap_add"));
+    ASSERT(!strstr(text, "cap_drop"));
+    ASSERT(!strstr(text, "rlimit"));
+    config_free(c);
+
+    /* Nothing kept; or everything, which is written name by name. */
+    c = load_ok(MIN_CTR "cap_drop = ALL\n");
+    free(text);
+    text = dump(c);
+    free(want);
+    ASSERT(asprintf(&want, "# capabilities: none\ncap_drop =%s\nseccomp = default\n", def) >= 0);
+    ASSERT(strstr(text, want));
+    assert_round_trip(c);
+    config_free(c);
+    c = load_ok(MIN_CTR "cap_add = ALL\n");
+    free(text);
+    text = dump(c);
+    free(want);
+    ASSERT(asprintf(&want, "# capabilities:%s\ncap_add =%s\nseccomp = default\n", all, extra) >= 0);
+    ASSERT(strstr(text, want));
+    ASSERT(strstr(text, " sys_admin "));
+    assert_round_trip(c);
+    config_free(c);
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *in = NULL, *out = NULL;
+        ASSERT(asprintf(&in, MIN_CTR "%s\n", cases[i].in) >= 0);
+        c = load_ok(in);
+        out = dump(c);
+        if (!strstr(out, cases[i].out)) {
+            fprintf(stderr, "no \"%s\" in the dump of \"%s\":\n%s", cases[i].out, cases[i].in, out);
             exit(1);
         }
         assert_round_trip(c);
@@ -3220,6 +3866,17 @@ static const struct test tests[] = {
     T(test_error_mac),
     T(test_error_publish),
     T(test_error_connect),
+    T(test_cap_forms),
+    T(test_error_cap_unknown),
+    T(test_error_cap_add_and_drop),
+    T(test_seccomp_forms),
+    T(test_error_seccomp),
+    T(test_security_flags),
+    T(test_error_security_flags),
+    T(test_rlimit_forms),
+    T(test_error_rlimit),
+    T(test_error_rlimit_unknown),
+    T(test_error_security_all_reported),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -3228,12 +3885,14 @@ static const struct test tests[] = {
     T(test_load_file),
     T(test_error_cannot_read),
     T(test_check_host),
+    T(test_check_host_seccomp),
     T(test_dump_round_trip_defaults),
     T(test_dump_round_trip_everything),
     T(test_dump_limits),
     T(test_dump_round_trip_policies),
     T(test_dump_policy_forms),
     T(test_dump_round_trip_network),
+    T(test_dump_security),
     T(test_argv_to_string),
     T(test_error_success_exit_code_long_word),
 };

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""A container that is root inside is not root over the host: every escape
+the issue lists is tried from inside a container with default settings, and
+each must fail in the way the defaults say (capabilities, seccomp, masked
+and read-only paths, namespaces). Then each default relaxed on its own."""
+import os
+import re
+import time
+from harness import CORRAL, Env, check, run, wait_for
+
+# What each `payload try` attempt comes to with the defaults, and why.
+DEFAULT_OUTCOME = {
+    "mount": "EPERM",       # no CAP_SYS_ADMIN; seccomp too
+    "umount": "EPERM",
+    "pivot_root": "EPERM",
+    "mntns": "EPERM",
+    "module": ("EPERM", "ENOSYS"),  # no CAP_SYS_MODULE (ENOSYS: a kernel without modules)
+    "reboot": "EPERM",      # no CAP_SYS_BOOT
+    "sysrq": "EROFS",       # /proc/sysrq-trigger read-only
+    "sysctl": "EROFS",      # /proc/sys read-only
+    "mknod": "EPERM",       # no CAP_MKNOD
+    "kcore": "ENODATA",     # /proc/kcore masked: empty
+    "rawsock": "EPERM",     # no CAP_NET_RAW
+    "nnp": "EPERM",         # no_new_privs is set (reported as EPERM)
+    "exe-write": "ETXTBSY", # its own binary; the host's corral binary is not in its tree
+}
+
+# docker's default set minus NET_RAW and MKNOD (config/config.h)
+DEFAULT_CAPS = sum(1 << b for b in (0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 29, 31))
+
+
+def expected():
+    """DEFAULT_OUTCOME for this host's kernel: a /proc file it lacks is
+    ENOENT inside too."""
+    want = dict(DEFAULT_OUTCOME)
+    for what, path in (("sysrq", "/proc/sysrq-trigger"), ("kcore", "/proc/kcore")):
+        if not os.path.exists(path):
+            want[what] = "ENOENT"
+    return want
+
+
+def tries(names):
+    cmd = ["/usr/bin/payload"]
+    for n in names:
+        cmd += ["try", n]
+    return cmd + ["echo", "tries-done", "wait"]
+
+
+def outcomes(log):
+    return dict(re.findall(r"^try (\S+): (\S+)$", log, re.M))
+
+
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def test_escapes_fail(env: Env):
+    env.write_config([("box", {"command": tries(DEFAULT_OUTCOME)}),
+                      ("other", {"command": "payload wait"})])
+    env.up()
+    box = env.wait_status("box", "running")
+    got = outcomes(env.wait_log("box", "tries-done"))
+    for what, want in expected().items():
+        want = want if isinstance(want, tuple) else (want,)
+        check(got.get(what) in want, f"try {what}: {got.get(what)}, expected {' or '.join(want)}")
+    st = proc_status(box["pid"])
+    for field in ("CapBnd", "CapPrm", "CapEff"):
+        check(int(st[field], 16) == DEFAULT_CAPS, f"{field} {st[field]}, expected "
+              f"{DEFAULT_CAPS:016x}")
+    check(int(st["CapInh"], 16) == 0 and int(st["CapAmb"], 16) == 0, str(st))
+    check(st["NoNewPrivs"].strip() == "1", f"NoNewPrivs {st['NoNewPrivs']}")
+    # No supervisor fd reached it: only stdin, stdout, stderr.
+    fds = sorted(int(x) for x in os.listdir(f"/proc/{box['pid']}/fd"))
+    check(fds == [0, 1, 2], f"open fds {fds}")
+    # Its exe is its own binary, not the host's corral.
+    exe = os.stat(f"/proc/{box['pid']}/exe")
+    host = os.stat(CORRAL)
+    check((exe.st_dev, exe.st_ino) != (host.st_dev, host.st_ino), "runs the corral binary")
+    check(env.ps()["other"]["status"] == "running", "the neighbour suffered")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+def test_kill_all_stays_inside(env: Env):
+    """kill -9 -1 from a container's root kills what it can see: its own
+    processes, not its neighbour, not the supervisor."""
+    env.write_config([("killer", {"command": ["/usr/bin/payload", "children", "3", "sleep", "0.5",
+                                              "try", "killall", "echo", "survived", "wait"]}),
+                      ("other", {"command": "payload wait"})])
+    env.up()
+    other = env.wait_status("other", "running")
+    log = env.wait_log("killer", "survived")
+    check("try killall: OK" in log, log)
+    time.sleep(0.3)
+    check(env.proc.poll() is None, "the supervisor died")
+    ps = env.ps()
+    check(ps["other"]["status"] == "running" and ps["other"]["pid"] == other["pid"],
+          f"the neighbour was hit: {ps['other']}")
+    check(ps["killer"]["status"] == "running", f"killer: {ps['killer']}")
+    with open(f"/proc/{ps['killer']['pid']}/task/{ps['killer']['pid']}/children") as f:
+        check(f.read().split() == [], "killer's children survived kill -1")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+def test_relaxed_per_container(env: Env):
+    """Each default can be relaxed on its own; the others stay."""
+    env.write_config([
+        ("admin", {"command": tries(["mount", "rawsock", "keyctl", "nnp"]),
+                   "cap_add": "SYS_ADMIN NET_RAW", "seccomp": "unconfined",
+                   "no_new_privileges": "no"}),
+        ("unmasked", {"command": tries(["kcore", "sysctl"]), "mask_paths": "no"}),
+        ("lean", {"command": tries(["rawsock"]) , "cap_drop": "ALL"}),
+    ])
+    env.up()
+    admin = env.wait_status("admin", "running")
+    got = outcomes(env.wait_log("admin", "tries-done"))
+    check(got == {"mount": "OK", "rawsock": "OK", "keyctl": "OK", "nnp": "OK"}, str(got))
+    st = proc_status(admin["pid"])
+    check(int(st["CapEff"], 16) == DEFAULT_CAPS | (1 << 21) | (1 << 13), st["CapEff"])
+    check(st["Seccomp"].strip() == "0" and st["NoNewPrivs"].strip() == "0", str(st))
+    got = outcomes(env.wait_log("unmasked", "tries-done"))
+    # kcore: readable only with CAP_SYS_RAWIO, which it lacks; but not masked
+    check(got["kcore"] != "ENODATA" and got["sysctl"] != "EROFS", str(got))
+    lean = env.wait_status("lean", "running")
+    check(int(proc_status(lean["pid"])["CapEff"], 16) == 0, "cap_drop = ALL left some")
+    check(outcomes(env.wait_log("lean", "tries-done")) == {"rawsock": "EPERM"}, "lean")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+def test_readonly_rootfs_and_rlimits(env: Env):
+    script = ("touch /etc/x 2>/dev/null && echo etc-writable || echo etc-ro; "
+              "touch /tmp/x && echo tmp-ok; touch /run/x && echo run-ok; "
+              "echo nofile=$(ulimit -n):$(ulimit -Hn); echo done; exec payload wait")
+    env.write_config([("ro", {"command": ["/bin/sh", "-c", script], "readonly_rootfs": "yes",
+                              "rlimit_nofile": "1024:4096", "rlimit_core": "0"})])
+    env.up()
+    ro = env.wait_status("ro", "running")
+    log = env.wait_log("ro", "done")
+    for want in ("etc-ro", "tmp-ok", "run-ok", "nofile=1024:4096"):
+        check(want in log, f"{want} not in:\n{log}")
+    with open(f"/proc/{ro['pid']}/limits") as f:
+        limits = f.read()
+    check(re.search(r"Max open files\s+1024\s+4096", limits), limits)
+    check(re.search(r"Max core file size\s+0\s+0", limits), limits)
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
+if __name__ == "__main__":
+    run([test_escapes_fail, test_kill_all_stays_inside, test_relaxed_per_container,
+         test_readonly_rootfs_and_rlimits])
