@@ -171,17 +171,17 @@ static void mask_paths(int errfd)
                         "size=0"),
                   STEP_MASK, path);
         else
-            CHECK(mount("/dev/null", path, NULL, MS_BIND, NULL), STEP_MASK, path);
+            CHECK(mount("/dev/null", path, "none", MS_BIND, NULL), STEP_MASK, path);
     }
     for (size_t i = 0; i < ELEMENTSOF(readonly_paths); i++) {
         const char *path = readonly_paths[i];
 
-        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        if (mount(path, path, "none", MS_BIND | MS_REC, NULL) < 0) {
             if (errno == ENOENT)
                 continue;
             child_fail(errfd, STEP_MASK, errno, path);
         }
-        CHECK(mount(NULL, path, NULL,
+        CHECK(mount("none", path, "none",
                     MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
               STEP_MASK, path);
     }
@@ -199,7 +199,32 @@ static void readonly_root(int errfd)
                     i == 0 ? "mode=1777,size=65536k" : "mode=755,size=65536k"),
               STEP_READONLY_ROOT, scratch[i]);
     }
-    CHECK(mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), STEP_READONLY_ROOT, "/");
+    CHECK(mount("none", "/", "none", MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), STEP_READONLY_ROOT,
+          "/");
+}
+
+static const char *rlimit_name(int resource)
+{
+    static const char *const names[RLIM_NLIMITS] = {
+        [RLIMIT_AS] = "rlimit_as",
+        [RLIMIT_CORE] = "rlimit_core",
+        [RLIMIT_CPU] = "rlimit_cpu",
+        [RLIMIT_DATA] = "rlimit_data",
+        [RLIMIT_FSIZE] = "rlimit_fsize",
+        [RLIMIT_LOCKS] = "rlimit_locks",
+        [RLIMIT_MEMLOCK] = "rlimit_memlock",
+        [RLIMIT_MSGQUEUE] = "rlimit_msgqueue",
+        [RLIMIT_NICE] = "rlimit_nice",
+        [RLIMIT_NOFILE] = "rlimit_nofile",
+        [RLIMIT_NPROC] = "rlimit_nproc",
+        [RLIMIT_RSS] = "rlimit_rss",
+        [RLIMIT_RTPRIO] = "rlimit_rtprio",
+        [RLIMIT_RTTIME] = "rlimit_rttime",
+        [RLIMIT_SIGPENDING] = "rlimit_sigpending",
+        [RLIMIT_STACK] = "rlimit_stack",
+    };
+
+    return resource >= 0 && resource < RLIM_NLIMITS && names[resource] ? names[resource] : NULL;
 }
 
 /* Bounding set first (it needs CAP_SETPCAP, which may be about to go),
@@ -374,7 +399,8 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     for (size_t i = 0; i < p->n_rlimits; i++) {
         struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
 
-        CHECK(setrlimit(p->rlimits[i].resource, &rl), STEP_RLIMIT, NULL);
+        CHECK(setrlimit(p->rlimits[i].resource, &rl), STEP_RLIMIT,
+              rlimit_name(p->rlimits[i].resource));
     }
     /* Without no_new_privs the kernel takes a filter only from a process
      * with CAP_SYS_ADMIN: then it goes in before the capabilities go (and

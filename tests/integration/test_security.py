@@ -138,17 +138,29 @@ def test_readonly_rootfs_and_rlimits(env: Env):
     script = ("touch /etc/x 2>/dev/null && echo etc-writable || echo etc-ro; "
               "touch /tmp/x && echo tmp-ok; touch /run/x && echo run-ok; "
               "echo nofile=$(ulimit -n):$(ulimit -Hn); echo done; exec payload wait")
+    # valgrind refuses to let its program change the fd hard limit at all
+    # (the child is still valgrind's until execve): check nofile without it.
+    under_valgrind = bool(os.environ.get("CORRAL_WRAPPER"))
+    limits = {"rlimit_core": "0"} if under_valgrind else {"rlimit_nofile": "1024:4096",
+                                                          "rlimit_core": "0"}
     env.write_config([("ro", {"command": ["/bin/sh", "-c", script], "readonly_rootfs": "yes",
-                              "rlimit_nofile": "1024:4096", "rlimit_core": "0"})])
+                              **limits}),
+                      ("toohigh", {"command": "payload wait", "rlimit_nofile": "1:1099511627776"})])
     env.up()
     ro = env.wait_status("ro", "running")
     log = env.wait_log("ro", "done")
-    for want in ("etc-ro", "tmp-ok", "run-ok", "nofile=1024:4096"):
+    for want in ("etc-ro", "tmp-ok", "run-ok"):
         check(want in log, f"{want} not in:\n{log}")
     with open(f"/proc/{ro['pid']}/limits") as f:
-        limits = f.read()
-    check(re.search(r"Max open files\s+1024\s+4096", limits), limits)
-    check(re.search(r"Max core file size\s+0\s+0", limits), limits)
+        text = f.read()
+    if not under_valgrind:
+        check("nofile=1024:4096" in log, log)
+        check(re.search(r"Max open files\s+1024\s+4096", text), text)
+    check(re.search(r"Max core file size\s+0\s+0", text), text)
+    # A limit the kernel refuses fails that start, naming the key.
+    wait_for(lambda: env.ps()["toohigh"]["state"] == "exited", what="toohigh to fail")
+    bad = env.ps()["toohigh"]["status"]
+    check("set rlimit 'rlimit_nofile'" in bad, bad)
     env.corral("down")
     check(env.wait_exit() == 0, "supervisor exit status")
     env.check_clean()
