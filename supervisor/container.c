@@ -19,8 +19,9 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
-#include "network.h"
 #include "macro.h"
+#include "network.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -647,6 +648,25 @@ static int start_run(struct container *c)
         if (r < 0)
             return start_failed(c, "prepare capabilities", NULL, r);
     }
+    if (!c->seccomp_built) {
+        char why[512] = "";
+
+        r = seccomp_filter_build(s->seccomp, s->seccomp_file, s->caps, &c->seccomp, why,
+                                 sizeof(why));
+        if (r < 0 && why[0]) {
+            char msg[600];
+
+            snprintf(msg, sizeof(msg), "seccomp: %s", why);
+            return start_failed_msg(c, msg, r);
+        }
+        if (r < 0)
+            return start_failed(c, "build seccomp filter", NULL, r);
+        c->seccomp_built = true;
+        if (c->seccomp && seccomp_filter_unknown(c->seccomp) > 0)
+            log_warn("%s: seccomp profile '%s': %u syscall name(s) unknown to libseccomp, "
+                     "skipped",
+                     s->name, s->seccomp_file, seccomp_filter_unknown(c->seccomp));
+    }
 
     plan = (struct spawn_plan){
         .rootfs = s->rootfs,
@@ -668,6 +688,7 @@ static int start_run(struct container *c)
         .cap_iab = c->cap_iab,
         .caps = c->caps,
         .no_new_privs = s->no_new_privileges,
+        .seccomp = c->seccomp,
     };
     r = runtime_spawn(&plan, &res);
     if (r < 0)
@@ -849,6 +870,7 @@ static void on_container_timer_closed(uv_handle_t *h)
     logfile_free(c->log);
     cap_free(c->cap_iab);
     cap_free(c->caps);
+    seccomp_filter_free(c->seccomp);
     free(c->deps);
     free(c->rdeps);
     free(c->path_env);

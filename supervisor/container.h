@@ -124,6 +124,8 @@ struct container {
     bool net_attached; /* the veth exists and the ruleset knows it */
     cap_iab_t cap_iab; /* from spec->caps, made at the first start */
     cap_t caps;
+    struct seccomp_filter *seccomp; /* built at the first start; NULL: unconfined */
+    bool seccomp_built;
     struct container **deps; /* depends_on */
     size_t n_deps;
     struct container **rdeps; /* the containers that depend on this one */

@@ -18,10 +18,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <linux/seccomp.h>
-
 #include "config/config.h"
 #include "macro.h"
+#include "seccomp.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -201,6 +200,14 @@ static void readonly_root(int errfd)
     }
     CHECK(mount("none", "/", "none", MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), STEP_READONLY_ROOT,
           "/");
+}
+
+static void seccomp_load(int errfd, const struct seccomp_filter *f)
+{
+    int r = seccomp_filter_load(f);
+
+    if (r < 0)
+        child_fail(errfd, STEP_SECCOMP, -r, NULL);
 }
 
 static const char *rlimit_name(int resource)
@@ -406,7 +413,7 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
      * with CAP_SYS_ADMIN: then it goes in before the capabilities go (and
      * must let capset and prctl through, as the default one does). */
     if (p->seccomp && !p->no_new_privs)
-        CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p->seccomp, 0, 0), STEP_SECCOMP, NULL);
+        seccomp_load(errfd, p->seccomp);
     set_caps(errfd, p);
     if (p->no_new_privs)
         CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), STEP_NO_NEW_PRIVS, NULL);
@@ -416,7 +423,7 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     CHECK(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC), STEP_FDS, NULL);
     /* Last: from here on only execve (and the error report) must pass. */
     if (p->seccomp && p->no_new_privs)
-        CHECK(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p->seccomp, 0, 0), STEP_SECCOMP, NULL);
+        seccomp_load(errfd, p->seccomp);
     exec_command(errfd, p);
 }
 

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 struct rlimit_spec;
-struct sock_fprog;
+struct seccomp_filter;
 
 enum spawn_step {
     STEP_NONE,
@@ -71,7 +71,7 @@ struct spawn_plan {
     cap_iab_t cap_iab; /* inheritable, ambient, bounding (runtime_caps_prepare) */
     cap_t caps;        /* permitted and effective */
     bool no_new_privs;
-    const struct sock_fprog *seccomp; /* the last step before execve; NULL: none */
+    const struct seccomp_filter *seccomp; /* the last step before execve; NULL: none */
 };
 
 /* The capability state for plan->cap_iab and plan->caps: exactly the

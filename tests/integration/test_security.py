@@ -4,6 +4,7 @@
 the issue lists is tried from inside a container with default settings, and
 each must fail in the way the defaults say (capabilities, seccomp, masked
 and read-only paths, namespaces). Then each default relaxed on its own."""
+import json
 import os
 import re
 import time
@@ -14,14 +15,20 @@ DEFAULT_OUTCOME = {
     "mount": "EPERM",       # no CAP_SYS_ADMIN; seccomp too
     "umount": "EPERM",
     "pivot_root": "EPERM",
+    "userns": "EPERM",      # seccomp: no namespaces to regain capabilities in
     "mntns": "EPERM",
-    "module": ("EPERM", "ENOSYS"),  # no CAP_SYS_MODULE (ENOSYS: a kernel without modules)
+    "keyctl": "EPERM",      # seccomp: the kernel keyring is not namespaced
+    "module": "EPERM",      # seccomp (and no CAP_SYS_MODULE), even where modules are off
     "reboot": "EPERM",      # no CAP_SYS_BOOT
     "sysrq": "EROFS",       # /proc/sysrq-trigger read-only
     "sysctl": "EROFS",      # /proc/sys read-only
     "mknod": "EPERM",       # no CAP_MKNOD
     "kcore": "ENODATA",     # /proc/kcore masked: empty
     "rawsock": "EPERM",     # no CAP_NET_RAW
+    "clone3": "ENOSYS",     # seccomp: its flags cannot be checked, libc falls back to clone
+    "x32": "EPERM",         # seccomp covers the x32 ABI
+    "int80": "EPERM",       # ... and the i386 one
+    "bpf": "EPERM",
     "nnp": "EPERM",         # no_new_privs is set (reported as EPERM)
     "exe-write": "ETXTBSY", # its own binary; the host's corral binary is not in its tree
 }
@@ -71,6 +78,7 @@ def test_escapes_fail(env: Env):
               f"{DEFAULT_CAPS:016x}")
     check(int(st["CapInh"], 16) == 0 and int(st["CapAmb"], 16) == 0, str(st))
     check(st["NoNewPrivs"].strip() == "1", f"NoNewPrivs {st['NoNewPrivs']}")
+    check(st["Seccomp"].strip() == "2", f"Seccomp {st['Seccomp']} (2 = filter)")
     # No supervisor fd reached it: only stdin, stdout, stderr.
     fds = sorted(int(x) for x in os.listdir(f"/proc/{box['pid']}/fd"))
     check(fds == [0, 1, 2], f"open fds {fds}")
@@ -134,6 +142,35 @@ def test_relaxed_per_container(env: Env):
     env.check_clean()
 
 
+def test_seccomp_profile_file(env: Env):
+    """seccomp = FILE: a docker-format profile; a broken one fails the start
+    with the profile's own message and nothing else changes."""
+    profile = os.path.join(env.tmp, "deny-mkdir.json")
+    with open(profile, "w") as f:
+        json.dump({"defaultAction": "SCMP_ACT_ALLOW",
+                   "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                                 "errnoRet": 13}]}, f)
+    broken = os.path.join(env.tmp, "broken.json")
+    with open(broken, "w") as f:
+        f.write('{"defaultAction": "SCMP_ACT_BOGUS"}')
+    script = "mkdir /tmp/d 2>&1 || echo mkdir-denied; echo done; exec payload wait"
+    env.write_config([("prof", {"command": ["/bin/sh", "-c", script], "seccomp": profile}),
+                      ("bad", {"command": "payload wait", "seccomp": broken}),
+                      ("fine", {"command": "payload wait"})])
+    env.up()
+    log = env.wait_log("prof", "done")
+    check("mkdir-denied" in log and "Permission denied" in log, log)
+    check(proc_status(env.wait_status("prof", "running")["pid"])["Seccomp"].strip() == "2",
+          "no filter")
+    wait_for(lambda: env.ps()["bad"]["state"] == "exited", what="bad to fail")
+    status = env.ps()["bad"]["status"]
+    check("seccomp: profile" in status and "SCMP_ACT_BOGUS" in status, status)
+    env.wait_status("fine", "running")
+    env.corral("down")
+    check(env.wait_exit() == 0, "supervisor exit status")
+    env.check_clean()
+
+
 def test_readonly_rootfs_and_rlimits(env: Env):
     script = ("touch /etc/x 2>/dev/null && echo etc-writable || echo etc-ro; "
               "touch /tmp/x && echo tmp-ok; touch /run/x && echo run-ok; "
@@ -168,4 +205,4 @@ def test_readonly_rootfs_and_rlimits(env: Env):
 
 if __name__ == "__main__":
     run([test_escapes_fail, test_kill_all_stays_inside, test_relaxed_per_container,
-         test_readonly_rootfs_and_rlimits])
+         test_seccomp_profile_file, test_readonly_rootfs_and_rlimits])
