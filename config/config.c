@@ -83,6 +83,7 @@ enum {
     SUP_START_GRACE,
     SUP_LOG_MAX_SIZE,
     SUP_LOG_MAX_FILES,
+    SUP_USERNS_POOL,
     _SUP_KEY_MAX,
 };
 enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS, _NET_KEY_MAX };
@@ -141,6 +142,7 @@ enum {
     CTR_RLIMIT_RTTIME,
     CTR_RLIMIT_SIGPENDING,
     CTR_RLIMIT_STACK,
+    CTR_USERNS,
     _CTR_KEY_MAX,
 };
 #define N_RLIMITS (CTR_RLIMIT_STACK - CTR_RLIMIT_AS + 1)
@@ -166,6 +168,7 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [SUP_START_GRACE] = "start_grace",
             [SUP_LOG_MAX_SIZE] = "log_max_size",
             [SUP_LOG_MAX_FILES] = "log_max_files",
+            [SUP_USERNS_POOL] = "userns_pool",
         },
     [SECTION_NETWORK] =
         {
@@ -231,6 +234,7 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_RLIMIT_RTTIME] = "rlimit_rttime",
             [CTR_RLIMIT_SIGPENDING] = "rlimit_sigpending",
             [CTR_RLIMIT_STACK] = "rlimit_stack",
+            [CTR_USERNS] = "userns",
         },
 };
 
@@ -270,6 +274,18 @@ _Static_assert(ELEMENTSOF(rlimit_resources) == N_RLIMITS, "one resource per rlim
 #define LOG_MAX_SIZE_MIN 4096
 #define LOG_MAX_FILES_MAX 1000
 #define RESTART_EXPECTED "expected no, always, on-failure, on-failure:N or unless-stopped"
+
+/* User namespaces. The pool is cut into ranges of 65536 ids, the whole
+ * 16-bit space a distribution's images use, one per container with
+ * userns = yes. The last host id is 4294967294: (uid_t) -1 is the
+ * kernel's INVALID_UID (setresuid() and chown() read it as "leave
+ * unchanged"), so a range must end below it. Id 0 is the host's root,
+ * which no range may hand out. */
+#define USERNS_RANGE UINT32_C(65536)
+#define USERNS_POOL_START UINT32_C(100000)
+#define USERNS_POOL_COUNT (100 * USERNS_RANGE)
+#define USERNS_POOL_EXPECTED "expected START:COUNT, e.g. 100000:6553600"
+#define USERNS_EXPECTED "expected no, yes or HOSTID:COUNT, e.g. 1000000:65536"
 
 /* The keys the restart and log settings have in a section kind: the same
  * names in [supervisor] (defaults) and [container NAME] (overrides). */
@@ -1198,8 +1214,90 @@ static void build_policy(struct parser *p, const struct raw_section *s, const st
     l->max_files = (unsigned) u;
 }
 
+/* One half of START:COUNT or HOSTID:COUNT. -EINVAL / -ERANGE. */
+static int id_from_string(const char *s, size_t n, uint64_t *ret)
+{
+    char buf[32];
+
+    if (n >= sizeof(buf))
+        return strspn(s, "0123456789") >= n ? -ERANGE : -EINVAL;
+    snprintf(buf, sizeof(buf), "%.*s", (int) n, s);
+    return parse_uint64(buf, ret);
+}
+
+/* userns_pool = START:COUNT (pool) or userns = HOSTID:COUNT: two whole
+ * numbers, a first id of at least 1, a COUNT of at least 1 (a multiple of
+ * 65536 for the pool), ending below 4294967295. Every problem is reported;
+ * false if there was one. */
+static bool parse_id_range(struct parser *p, const struct raw_section *s, int key,
+                           const struct raw_value *v, bool pool, uint32_t *ret_start,
+                           uint32_t *ret_count)
+{
+    const char *first = pool ? "START" : "HOSTID";
+    const char *expected = pool ? USERNS_POOL_EXPECTED : USERNS_EXPECTED;
+    const char *str = v->value, *colon = strchr(str, ':');
+    uint64_t start = 0, count = 0;
+    int n_start, a, b;
+    bool ok = true;
+
+    if (!colon) {
+        section_error(p, s, v->line, key, "invalid value '%s' (%s)", str, expected);
+        return false;
+    }
+    n_start = (int) (colon - str);
+    a = id_from_string(str, (size_t) n_start, &start);
+    b = id_from_string(colon + 1, strlen(colon + 1), &count);
+    if (a == -EINVAL)
+        section_error(p, s, v->line, key, "invalid %s '%.*s' in '%s' (%s)", first, n_start, str,
+                      str, expected);
+    if (b == -EINVAL)
+        section_error(p, s, v->line, key, "invalid COUNT '%s' in '%s' (%s)", colon + 1, str,
+                      expected);
+    if (a == -EINVAL || b == -EINVAL)
+        return false;
+
+    if (a == 0 && start == 0) {
+        section_error(p, s, v->line, key,
+                      "%s must be at least 1, not 0: id 0 is the host's root (%s)", first,
+                      expected);
+        ok = false;
+    }
+    if (b == 0 && count == 0) {
+        if (pool)
+            section_error(p, s, v->line, key,
+                          "COUNT must be a positive multiple of 65536, not 0 (expected e.g. "
+                          "6553600 for 100 ranges)");
+        else
+            section_error(p, s, v->line, key,
+                          "COUNT must be at least 1, not 0 (expected e.g. 65536 for the "
+                          "container's ids 0 to 65535)");
+        ok = false;
+    } else if (pool && b == 0 && count % USERNS_RANGE != 0) {
+        section_error(p, s, v->line, key,
+                      "COUNT must be a multiple of 65536, not %" PRIu64
+                      " (expected e.g. 6553600 for 100 ranges)",
+                      count);
+        ok = false;
+    }
+    /* The sum is taken only once both halves fit 32 bits: it cannot wrap. */
+    if (a < 0 || b < 0 || start > UINT32_MAX || count > UINT32_MAX || start + count > UINT32_MAX) {
+        section_error(p, s, v->line, key,
+                      "'%s' ends past id 4294967294, the last valid one (expected %s+COUNT at "
+                      "most 4294967295)",
+                      str, first);
+        ok = false;
+    }
+    if (ok) {
+        *ret_start = (uint32_t) start;
+        *ret_count = (uint32_t) count;
+    }
+    return ok;
+}
+
+/* *ret_pool_ok: the pool (given or default) is usable, so containers'
+ * ranges can be checked against it. */
 static int build_supervisor(struct parser *p, const struct raw_section *s,
-                            struct supervisor_spec *sup)
+                            struct supervisor_spec *sup, bool *ret_pool_ok)
 {
     static const struct restart_spec restart_defaults = {
         .policy = RESTART_NO,
@@ -1255,6 +1353,24 @@ static int build_supervisor(struct parser *p, const struct raw_section *s,
     parse_duration(p, s, SUP_PAUSE_TIMEOUT, &sup->pause_timeout_ms);
     build_policy(p, s, &sup_policy_keys, &restart_defaults, &log_defaults, &sup->restart,
                  &sup->log);
+
+    sup->userns_pool_start = USERNS_POOL_START;
+    sup->userns_pool_count = USERNS_POOL_COUNT;
+    sup->userns_pool_line = 0;
+    v = raw_get(s, SUP_USERNS_POOL);
+    if (v) {
+        uint32_t start, count;
+        bool ok;
+
+        sup->userns_pool_line = v->line;
+        ok = parse_id_range(p, s, SUP_USERNS_POOL, v, true, &start, &count);
+        if (ok) {
+            sup->userns_pool_start = start;
+            sup->userns_pool_count = count;
+        }
+        if (ret_pool_ok)
+            *ret_pool_ok = ok;
+    }
     return 0;
 }
 
@@ -2290,6 +2406,32 @@ static int build_security(struct parser *p, const struct raw_section *s, struct 
     return 0;
 }
 
+/* userns = no | yes | HOSTID:COUNT. A pool range is only counted here;
+ * which one a container gets is decided by name at start. The checks
+ * across containers come in resolve_userns(). */
+static void build_userns(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *v = raw_get(s, CTR_USERNS);
+    struct userns_spec *u = &c->userns;
+    uint32_t start, count;
+    bool yes;
+
+    *u = (struct userns_spec){};
+    if (!v)
+        return;
+    u->line = v->line;
+    if (parse_bool(v->value, &yes) == 0) {
+        u->enabled = u->from_pool = yes;
+        u->count = yes ? USERNS_RANGE : 0;
+        return;
+    }
+    if (parse_id_range(p, s, CTR_USERNS, v, false, &start, &count)) {
+        u->enabled = true;
+        u->host_start = start;
+        u->count = count;
+    }
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
                            const struct supervisor_spec *sup, const struct network_spec *net,
                            bool subnet_ok, struct container_spec *c)
@@ -2418,7 +2560,11 @@ static int build_container(struct parser *p, const struct raw_section *s,
     r = build_container_network(p, s, net, subnet_ok, c);
     if (r < 0)
         return r;
-    return build_security(p, s, c);
+    r = build_security(p, s, c);
+    if (r < 0)
+        return r;
+    build_userns(p, s, c);
+    return 0;
 }
 
 static void supervisor_spec_done(struct supervisor_spec *s)
@@ -2618,13 +2764,75 @@ static int resolve_network(struct parser *p, struct corral_config *c)
     return 0;
 }
 
+/* Two containers mapped onto the same host ids would share their users:
+ * root in one would own the other's files. So no explicit range may
+ * overlap another or the pool, and the pool must have a range for every
+ * container that asks for one. As with addresses, a clash is reported
+ * on the later container, naming the first earlier one it overlaps. */
+static void resolve_userns(struct parser *p, const struct corral_config *c, bool pool_ok)
+{
+    const struct supervisor_spec *sup = &c->sup;
+    uint64_t pool_start = sup->userns_pool_start;
+    uint64_t pool_end = pool_start + sup->userns_pool_count;
+    size_t ranges = sup->userns_pool_count / USERNS_RANGE, asking = 0;
+    const struct container_spec *over = NULL;
+    char pool[96];
+
+    if (sup->userns_pool_line > 0)
+        snprintf(pool, sizeof(pool), "userns_pool %" PRIu32 ":%" PRIu32 " (line %u)",
+                 sup->userns_pool_start, sup->userns_pool_count, sup->userns_pool_line);
+    else
+        snprintf(pool, sizeof(pool), "the default pool %" PRIu32 ":%" PRIu32,
+                 sup->userns_pool_start, sup->userns_pool_count);
+
+    for (size_t i = 0; i < c->n_containers; i++) {
+        const struct container_spec *ctr = &c->containers[i];
+        const struct userns_spec *u = &ctr->userns;
+        const struct raw_section *s = find_section(p, SECTION_CONTAINER, ctr->name);
+        uint64_t start = u->host_start, end = start + u->count;
+
+        if (!u->enabled)
+            continue;
+        if (u->from_pool) {
+            if (++asking == ranges + 1)
+                over = ctr;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            const struct userns_spec *o = &c->containers[j].userns;
+            if (o->enabled && !o->from_pool && start < (uint64_t) o->host_start + o->count &&
+                o->host_start < end) {
+                section_error(p, s, u->line, CTR_USERNS,
+                              "%" PRIu32 ":%" PRIu32 " overlaps %" PRIu32 ":%" PRIu32
+                              " of container '%s' (line %u) (expected host ids no other "
+                              "container maps)",
+                              u->host_start, u->count, o->host_start, o->count,
+                              c->containers[j].name, o->line);
+                break;
+            }
+        }
+        if (pool_ok && start < pool_end && pool_start < end)
+            section_error(p, s, u->line, CTR_USERNS,
+                          "%" PRIu32 ":%" PRIu32 " overlaps %s (expected host ids outside "
+                          "%" PRIu64 " to %" PRIu64 ", or a userns_pool elsewhere)",
+                          u->host_start, u->count, pool, pool_start, pool_end - 1);
+    }
+    /* Once, on the first container the pool cannot serve. */
+    if (pool_ok && over)
+        section_error(p, find_section(p, SECTION_CONTAINER, over->name), over->userns.line,
+                      CTR_USERNS,
+                      "%s has %zu range%s of 65536 ids, and %zu containers ask for one "
+                      "(expected a larger userns_pool, or fewer containers with userns = yes)",
+                      pool, ranges, ranges == 1 ? "" : "s", asking);
+}
+
 /* Validate everything collected; discarded sections are checked too, so
  * that their problems are reported, and then thrown away. */
 static int build_config(struct parser *p, struct corral_config **ret)
 {
     _cleanup_(config_freep) struct corral_config *c = NULL;
     const struct raw_section *sup, *net;
-    bool subnet_ok = true;
+    bool subnet_ok = true, pool_ok = true;
     size_t n = 0;
     int r;
 
@@ -2637,7 +2845,7 @@ static int build_config(struct parser *p, struct corral_config **ret)
 
     /* Build [supervisor] first: containers inherit its timeouts. */
     sup = find_section(p, SECTION_SUPERVISOR, NULL);
-    r = build_supervisor(p, sup, &c->sup);
+    r = build_supervisor(p, sup, &c->sup, &pool_ok);
     if (r < 0)
         return r;
     net = find_section(p, SECTION_NETWORK, NULL);
@@ -2667,7 +2875,7 @@ static int build_config(struct parser *p, struct corral_config **ret)
                 struct container_spec ctr;
             } tmp = {};
             if (s->kind == SECTION_SUPERVISOR) {
-                r = build_supervisor(p, s, &tmp.sup);
+                r = build_supervisor(p, s, &tmp.sup, NULL);
                 supervisor_spec_done(&tmp.sup);
             } else if (s->kind == SECTION_NETWORK) {
                 r = build_network(p, s, &tmp.net, NULL);
@@ -2687,6 +2895,7 @@ static int build_config(struct parser *p, struct corral_config **ret)
     r = resolve_network(p, c);
     if (r < 0)
         return r;
+    resolve_userns(p, c, pool_ok);
 
     if (p->diags.oom)
         return -ENOMEM;
@@ -3092,6 +3301,16 @@ static void dump_security(const struct container_spec *ctr, FILE *f)
     }
 }
 
+static void dump_userns(const struct userns_spec *u, FILE *f)
+{
+    if (!u->enabled)
+        fprintf(f, "userns = no\n");
+    else if (u->from_pool)
+        fprintf(f, "userns = yes\n");
+    else
+        fprintf(f, "userns = %" PRIu32 ":%" PRIu32 "\n", u->host_start, u->count);
+}
+
 static void dump_policy(const struct restart_spec *r, const struct log_spec *l, FILE *f)
 {
     fprintf(f, "restart = %s\n", restart_policy_to_string(r->policy));
@@ -3122,6 +3341,8 @@ void config_dump(const struct corral_config *c, FILE *f)
     dump_duration("stop_timeout", c->sup.stop_timeout_ms, f);
     dump_duration("pause_timeout", c->sup.pause_timeout_ms, f);
     dump_policy(&c->sup.restart, &c->sup.log, f);
+    fprintf(f, "userns_pool = %" PRIu32 ":%" PRIu32 "\n", c->sup.userns_pool_start,
+            c->sup.userns_pool_count);
 
     fprintf(f, "\n[network]\n");
     fprintf(f, "bridge = %s\n", n->bridge);
@@ -3175,5 +3396,6 @@ void config_dump(const struct corral_config *c, FILE *f)
         dump_limits(ctr, f);
         dump_container_network(ctr, f);
         dump_security(ctr, f);
+        dump_userns(&ctr->userns, f);
     }
 }

@@ -51,6 +51,21 @@ struct supervisor_spec {
     uint64_t pause_timeout_ms; /* default 10 s; containers inherit it */
     struct restart_spec restart;
     struct log_spec log;
+    /* userns_pool = START:COUNT: host ids handed out 65536 at a time to
+     * containers with userns = yes. Default 100000:6553600 (100 ranges). */
+    uint32_t userns_pool_start;
+    uint32_t userns_pool_count; /* a multiple of 65536 */
+    unsigned userns_pool_line;
+};
+
+/* userns = no | yes | HOSTID:COUNT. With a user namespace the container's
+ * ids 0..count-1 are host ids host_start..; its root is not the host's. */
+struct userns_spec {
+    bool enabled;
+    bool from_pool;      /* yes: a 65536-id range from the pool, stable per name */
+    uint32_t host_start; /* HOSTID:COUNT only (the pool's is found at start) */
+    uint32_t count;      /* 65536 with the pool */
+    unsigned line;       /* of the userns key, 0 if not given */
 };
 
 struct network_spec {
@@ -150,6 +165,7 @@ struct container_spec {
     bool readonly_rootfs;        /* default no; yes also mounts tmpfs on /tmp and /run */
     struct rlimit_spec *rlimits; /* rlimit_nofile = 1024:4096 ...; at most one per resource */
     size_t n_rlimits;
+    struct userns_spec userns;
 };
 
 static inline bool container_spec_success_code(const struct container_spec *c, int code)

@@ -313,6 +313,7 @@ static void run_close(struct run *run)
     struct run_log *logs[] = {&run->out, &run->err};
 
     run->syncfd = safe_close(run->syncfd);
+    run->rootfs_tree = safe_close(run->rootfs_tree);
     for (size_t i = 0; i < ELEMENTSOF(logs); i++)
         if (logs[i]->open) {
             (void) run_log_read(logs[i], LOG_DRAIN_MAX);
@@ -689,22 +690,27 @@ static int start_run(struct container *c)
         .caps = c->caps,
         .no_new_privs = s->no_new_privileges,
         .seccomp = c->seccomp,
+        .userns = s->userns.enabled,
+        .userns_host = c->userns_host,
+        .userns_count = s->userns.count,
     };
     r = runtime_spawn(&plan, &res);
     if (r < 0)
-        return start_failed(c, "clone", NULL, r);
+        return start_failed(c, res.fail_step ?: "clone", res.fail_path[0] ? res.fail_path : NULL,
+                            r);
 
     run = calloc(1, sizeof(*run));
     if (!run) {
         /* EOF on its sync socket makes the child exit before doing anything. */
         close(res.syncfd);
+        safe_close(res.rootfs_tree);
         (void) waitid((idtype_t) P_PIDFD, (id_t) res.pidfd, &(siginfo_t){0}, WEXITED);
         close(res.pidfd);
         close(res.errfd);
         return start_failed(c, "spawn", NULL, -ENOMEM);
     }
     run->c = c;
-    run->syncfd = -EBADF;
+    run->syncfd = run->rootfs_tree = -EBADF;
     run->out.fd = run->err.fd = -EBADF;
     run->pid = res.pid;
     run->oom_kills_before = oom_kills(c->cg);
@@ -738,6 +744,7 @@ static int start_run(struct container *c)
         snprintf(run->error.path, sizeof(run->error.path), "%s", cg_path(c->cg));
         log_spawn_error(run);
         close(res.syncfd);
+        safe_close(res.rootfs_tree);
     } else {
         char step[128] = "";
         r = network_attach(c, res.pid, step, sizeof(step));
@@ -747,10 +754,12 @@ static int start_run(struct container *c)
             snprintf(run->error.path, sizeof(run->error.path), "%s", step);
             log_spawn_error(run);
             close(res.syncfd);
+            safe_close(res.rootfs_tree);
         } else if (c->net_attached) {
             /* Released with the others that start this loop turn, once
              * the ruleset has their ports (network.c). */
             run->syncfd = res.syncfd;
+            run->rootfs_tree = res.rootfs_tree;
         } else {
             (void) runtime_release(&res);
         }
@@ -778,10 +787,11 @@ void container_release(struct container *c, int err, const char *what)
         snprintf(run->error.path, sizeof(run->error.path), "%s", what);
         log_spawn_error(run);
         run->syncfd = safe_close(run->syncfd);
+        run->rootfs_tree = safe_close(run->rootfs_tree);
         return;
     }
-    res = (struct spawn_result){.syncfd = run->syncfd};
-    run->syncfd = -EBADF;
+    res = (struct spawn_result){.syncfd = run->syncfd, .rootfs_tree = run->rootfs_tree};
+    run->syncfd = run->rootfs_tree = -EBADF;
     (void) runtime_release(&res);
 }
 

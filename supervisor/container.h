@@ -57,7 +57,8 @@ struct run {
     pid_t pid;
     int pidfd;
     int errfd;
-    int syncfd; /* until released: the child waits on it (network_sync) */
+    int syncfd;      /* until released: the child waits on it (network_sync) */
+    int rootfs_tree; /* ... and this goes with "go" (runtime_release) */
     uv_poll_t exit_poll;
     uv_poll_t err_poll;
     bool err_open;
@@ -125,6 +126,7 @@ struct container {
     cap_iab_t cap_iab; /* from spec->caps, made at the first start */
     cap_t caps;
     struct seccomp_filter *seccomp; /* built at the first start; NULL: unconfined */
+    uint32_t userns_host;           /* userns: the first host id (pool or explicit) */
     bool seccomp_built;
     struct container **deps; /* depends_on */
     size_t n_deps;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "container.h"
 #include "control.h"
 #include "log.h"
+#include "idpool.h"
 #include "macro.h"
 #include "network.h"
 #include "util.h"
@@ -94,6 +96,48 @@ static bool all_down(struct daemon *d)
         if (!container_is_down(d->ctrs[i]) || d->ctrs[i]->cg)
             return false;
     return true;
+}
+
+/* Each container's first host id in its user namespace: given, or a
+ * range of the pool kept by name in state_dir. */
+static int assign_userns(struct daemon *d)
+{
+    const struct corral_config *cfg = d->cfg;
+    _cleanup_free_ uint32_t *hosts = calloc(cfg->n_containers ?: 1, sizeof(*hosts));
+    _cleanup_free_ char *path = path_join(cfg->sup.state_dir, "userns.json");
+    const char *who = NULL;
+    bool pool = false;
+    int r;
+
+    if (!hosts || !path)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        const struct userns_spec *u = &d->ctrs[i]->spec->userns;
+        d->ctrs[i]->userns_host = u->host_start;
+        pool |= u->enabled && u->from_pool;
+    }
+    if (!pool)
+        return 0;
+    r = idpool_assign(cfg, path, hosts, &who);
+    if (r == -ENOSPC) {
+        log_error("userns: no free range of %u ids in userns_pool %" PRIu32 ":%" PRIu32
+                  " for container '%s'",
+                  IDPOOL_RANGE, cfg->sup.userns_pool_start, cfg->sup.userns_pool_count,
+                  who ? who : "?");
+        return r;
+    }
+    if (r < 0) {
+        log_error("userns: Failed to read or write '%s': %s", path, strerror(-r));
+        return r;
+    }
+    if (r > 0)
+        log_warn("userns: '%s' was unreadable, set aside; ranges are handed out afresh", path);
+    for (size_t i = 0; i < d->n_ctrs; i++) {
+        const struct userns_spec *u = &d->ctrs[i]->spec->userns;
+        if (u->enabled && u->from_pool)
+            d->ctrs[i]->userns_host = hosts[i];
+    }
+    return 0;
 }
 
 static void on_sig_closed(uv_handle_t *h)
@@ -443,6 +487,8 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
     if (link_dependencies(&d) < 0)
         goto out_loop;
     load_manual_stops(&d);
+    if (assign_userns(&d) < 0)
+        goto out_loop;
     if (network_init(&d) < 0)
         goto out_loop;
 

@@ -11,11 +11,15 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <linux/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -34,6 +38,7 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_STDIO] = "set up stdio",
     [STEP_CGROUPNS] = "unshare cgroup namespace",
     [STEP_MOUNT_PRIVATE] = "make mounts private",
+    [STEP_USERNS] = "enter user namespace",
     [STEP_ROOTFS] = "rootfs",
     [STEP_PIVOT_ROOT] = "pivot_root",
     [STEP_PROC] = "mount",
@@ -107,18 +112,52 @@ static const struct {
     {"pts/ptmx", "/dev/ptmx"},
 };
 
+/* A directory of the new root to mount on, refused if it is a symlink
+ * (before pivot_root one could lead out of the tree). */
+static void mount_point(int errfd, int step, const char *path, mode_t mode)
+{
+    struct stat st;
+
+    CHECK(mkdir_if_missing(path, mode), step, path);
+    CHECK(lstat(path, &st), step, path);
+    if (!S_ISDIR(st.st_mode))
+        child_fail(errfd, step, ENOTDIR, path);
+}
+
+/* /dev as a tmpfs with the safe nodes. dir is "/dev" after pivot_root, or
+ * "dev" (relative to the new root) before it. In a user namespace mknod is
+ * refused, so the host's nodes are bound instead; they must be bound
+ * before pivot_root hides the host's /dev. */
+static void dev_nodes_setup(int errfd, const char *dir, bool bind_host)
+{
+    char path[32];
+
+    mount_point(errfd, STEP_DEV, dir, 0755);
+    CHECK(mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+                "mode=755,size=65536k"),
+          STEP_DEV, dir);
+    for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+        const char *host = dev_nodes[i].path; /* "/dev/null" */
+        int fd;
+
+        snprintf(path, sizeof(path), "%s%s", dir, host + strlen("/dev"));
+        if (!bind_host) {
+            CHECK(mknod(path, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)),
+                  STEP_DEV, host);
+            continue;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd < 0)
+            child_fail(errfd, STEP_DEV, errno, host);
+        close(fd);
+        CHECK(mount(host, path, "none", MS_BIND, NULL), STEP_DEV, host);
+    }
+}
+
 static void setup_dev(int errfd)
 {
     const unsigned long nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-    CHECK(mkdir_if_missing("/dev", 0755), STEP_DEV, "/dev");
-    CHECK(mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
-                "mode=755,size=65536k"),
-          STEP_DEV, "/dev");
-    for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++)
-        CHECK(mknod(dev_nodes[i].path, S_IFCHR | 0666,
-                    makedev(dev_nodes[i].major, dev_nodes[i].minor)),
-              STEP_DEV, dev_nodes[i].path);
     CHECK(mkdir("/dev/pts", 0755), STEP_DEVPTS, "/dev/pts");
     CHECK(mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                 "newinstance,ptmxmode=0666,mode=0620,gid=5"),
@@ -338,19 +377,41 @@ static _noreturn_ void exec_command(int errfd, const struct spawn_plan *p)
     child_fail(errfd, STEP_EXEC, saved, file);
 }
 
+/* The parent's "go": one byte, with the idmapped rootfs's mount fd
+ * attached in a user namespace (*ret_tree, else -1). -1 on EOF: the parent
+ * gave up on us. */
+static int recv_go(int syncfd, int *ret_tree)
+{
+    char go, control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &go, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
+                         .msg_controllen = sizeof(control)};
+    struct cmsghdr *cm;
+
+    *ret_tree = -1;
+    if (recvmsg(syncfd, &msg, MSG_CMSG_CLOEXEC) != 1)
+        return -1;
+    cm = CMSG_FIRSTHDR(&msg);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+        memcpy(ret_tree, CMSG_DATA(cm), sizeof(int));
+    return 0;
+}
+
 static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int errfd)
 {
-    char go;
     sigset_t all;
-    int hosts_tree, resolv_tree;
+    int hosts_tree, resolv_tree, rootfs_tree;
 
     /* The container dies with the supervisor: never an orphan that nobody
      * will stop. Checked before waiting, so an early death is seen as EOF. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         child_fail(errfd, STEP_SYNC, errno, NULL);
-    if (read(syncfd, &go, 1) != 1)
+    if (recv_go(syncfd, &rootfs_tree) < 0)
         _exit(1);
     close(syncfd);
+
 
     CHECK(dup2(p->stdin_fd, 0), STEP_STDIO, NULL);
     CHECK(dup2(p->stdout_fd, 1), STEP_STDIO, NULL);
@@ -363,8 +424,38 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     CHECK(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
     hosts_tree = clone_file_mount(errfd, p->hosts_path);
     resolv_tree = clone_file_mount(errfd, p->resolv_path);
-    CHECK(mount(p->rootfs, p->rootfs, "none", MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
+    if (rootfs_tree >= 0) {
+        /* The parent's idmapped copy of the rootfs: files owned by host
+         * root show as the container's root, and what it makes is stored
+         * as host root's. */
+        CHECK(
+            syscall(SYS_move_mount, rootfs_tree, "", AT_FDCWD, p->rootfs, MOVE_MOUNT_F_EMPTY_PATH),
+            STEP_ROOTFS, p->rootfs);
+        close(rootfs_tree);
+    } else
+        CHECK(mount(p->rootfs, p->rootfs, "none", MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
     CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
+    umask(0);
+    if (p->userns) {
+        /* Until now our credentials were still the host root's, which let
+         * us reach the supervisor's files (run_dir is 0700) as their
+         * owner; the new namespace cannot map them, so nothing could be
+         * created in it. Become its root: the first mapped id. */
+        CHECK(setgroups(0, NULL), STEP_USERNS, NULL);
+        CHECK(setresgid(0, 0, 0), STEP_USERNS, NULL);
+        CHECK(setresuid(0, 0, 0), STEP_USERNS, NULL);
+        /* In a user namespace the kernel mounts a new proc or sysfs only
+         * while the host's are visible (the "fully visible" rule), and
+         * device nodes can only be bound from the host's: all before
+         * pivot_root, on the new root's own directories. */
+        mount_point(errfd, STEP_PROC, "proc", 0555);
+        CHECK(mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), STEP_PROC,
+              "/proc");
+        mount_point(errfd, STEP_SYS, "sys", 0555);
+        CHECK(mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+              STEP_SYS, "/sys");
+        dev_nodes_setup(errfd, "dev", true);
+    }
     /* pivot_root(".", ".") stacks the old root on top of the new one; the
      * lazy unmount then drops it without needing a directory for it. */
     CHECK(syscall(SYS_pivot_root, ".", "."), STEP_PIVOT_ROOT, p->rootfs);
@@ -373,13 +464,15 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
 
     /* Mounts happen after pivot_root so that every target resolves inside
      * the container's tree: a symlink there cannot point at the host. */
-    umask(0);
-    CHECK(mkdir_if_missing("/proc", 0555), STEP_PROC, "/proc");
-    CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), STEP_PROC,
-          "/proc");
-    CHECK(mkdir_if_missing("/sys", 0555), STEP_SYS, "/sys");
-    CHECK(mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
-          STEP_SYS, "/sys");
+    if (!p->userns) {
+        CHECK(mkdir_if_missing("/proc", 0555), STEP_PROC, "/proc");
+        CHECK(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), STEP_PROC,
+              "/proc");
+        CHECK(mkdir_if_missing("/sys", 0555), STEP_SYS, "/sys");
+        CHECK(mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+              STEP_SYS, "/sys");
+        dev_nodes_setup(errfd, "/dev", false);
+    }
     setup_dev(errfd);
     umask(022);
     if (p->mask_paths)
@@ -402,13 +495,6 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     sigemptyset(&all);
     CHECK(sigprocmask(SIG_SETMASK, &all, NULL), STEP_SIGNALS, NULL);
 
-    /* Limits while we may still raise a hard one (CAP_SYS_RESOURCE). */
-    for (size_t i = 0; i < p->n_rlimits; i++) {
-        struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
-
-        CHECK(setrlimit(p->rlimits[i].resource, &rl), STEP_RLIMIT,
-              rlimit_name(p->rlimits[i].resource));
-    }
     /* Without no_new_privs the kernel takes a filter only from a process
      * with CAP_SYS_ADMIN: then it goes in before the capabilities go (and
      * must let capset and prctl through, as the default one does). */
@@ -455,11 +541,84 @@ fail:
     return -ENOMEM;
 }
 
+static int write_id_map(pid_t pid, const char *which, uint32_t host, uint32_t count)
+{
+    char path[64], map[64];
+
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, which);
+    int len = snprintf(map, sizeof(map), "0 %" PRIu32 " %" PRIu32 "\n", host, count);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return negative_errno();
+    /* The kernel takes a map in one write or not at all. */
+    if (write(fd, map, (size_t) len) != len)
+        return errno ? negative_errno() : -EIO;
+    return 0;
+}
+
+/* The parent's part between clone and "go", for what the child cannot do
+ * itself: in a user namespace, the id maps and the idmapped copy of the
+ * rootfs (mount_setattr wants CAP_SYS_ADMIN over the original mount);
+ * and the rlimits, since raising a hard limit takes CAP_SYS_RESOURCE in
+ * the host's user namespace. On failure ret->fail_step says where. */
+static int prepare_child(const struct spawn_plan *p, struct spawn_result *ret)
+{
+    _cleanup_close_ int userns = -EBADF;
+    char path[64];
+    int r;
+
+    if (p->userns) {
+        ret->fail_step = "write the user namespace's id maps";
+        r = write_id_map(ret->pid, "uid_map", p->userns_host, p->userns_count);
+        if (r >= 0)
+            r = write_id_map(ret->pid, "gid_map", p->userns_host, p->userns_count);
+        if (r < 0)
+            return r;
+
+        ret->fail_step = "make an idmapped mount of";
+        snprintf(ret->fail_path, sizeof(ret->fail_path), "%s", p->rootfs);
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) ret->pid);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+            return negative_errno();
+        ret->rootfs_tree = (int) syscall(SYS_open_tree, AT_FDCWD, p->rootfs,
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (ret->rootfs_tree < 0)
+            return negative_errno();
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns};
+        if (syscall(SYS_mount_setattr, ret->rootfs_tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                    sizeof(attr)) < 0) {
+            r = negative_errno();
+            /* EINVAL: the file system (or one mounted under it) cannot be
+             * idmapped, e.g. 9p, or overlayfs before Linux 5.19. */
+            if (r == -EINVAL)
+                ret->fail_step = "make an idmapped mount (its file system does not support "
+                                 "them) of";
+            return r;
+        }
+        ret->fail_path[0] = '\0';
+    }
+
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+
+        ret->fail_step = "set rlimit";
+        snprintf(ret->fail_path, sizeof(ret->fail_path), "%s",
+                 rlimit_name(p->rlimits[i].resource) ?: "?");
+        if (prlimit(ret->pid, (enum __rlimit_resource) p->rlimits[i].resource, &rl, NULL) < 0)
+            return negative_errno();
+    }
+    ret->fail_step = NULL;
+    ret->fail_path[0] = '\0';
+    return 0;
+}
+
 int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
 {
     _cleanup_close_ int sync_parent = -EBADF, sync_child = -EBADF;
     _cleanup_close_ int err_read = -EBADF, err_write = -EBADF;
-    int sv[2], ep[2], pidfd = -EBADF;
+    int sv[2], ep[2], pidfd = -EBADF, r;
     struct clone_args args = {0};
     long pid;
 
@@ -474,6 +633,8 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
 
     args.flags =
         CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+    if (plan->userns)
+        args.flags |= CLONE_NEWUSER;
     args.pidfd = (uint64_t) (uintptr_t) &pidfd;
     args.exit_signal = SIGCHLD;
     if (plan->cgroup_fd >= 0) {
@@ -500,6 +661,18 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     ret->pid = (pid_t) pid;
     ret->in_cgroup = (args.flags & CLONE_INTO_CGROUP) != 0;
     ret->pidfd = pidfd;
+    ret->rootfs_tree = -EBADF;
+    ret->fail_step = NULL;
+    ret->fail_path[0] = '\0';
+    r = prepare_child(plan, ret);
+    if (r < 0) {
+        /* EOF on its sync socket: the child exits before doing anything. */
+        sync_parent = safe_close(sync_parent);
+        (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t){0}, WEXITED);
+        close(pidfd);
+        ret->rootfs_tree = safe_close(ret->rootfs_tree);
+        return r;
+    }
     ret->errfd = TAKE_FD(err_read);
     ret->syncfd = TAKE_FD(sync_parent);
     return 0;
@@ -507,11 +680,26 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
 
 int runtime_release(struct spawn_result *res)
 {
-    char go = 1;
-    ssize_t n = write(res->syncfd, &go, 1);
-    int r = n == 1 ? 0 : negative_errno();
+    char go = 1, control[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = &go, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t n;
+    int r;
 
-    close(res->syncfd);
-    res->syncfd = -EBADF;
+    if (res->rootfs_tree >= 0) {
+        struct cmsghdr *cm;
+
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof(control);
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &res->rootfs_tree, sizeof(int));
+    }
+    n = sendmsg(res->syncfd, &msg, MSG_NOSIGNAL);
+    r = n == 1 ? 0 : negative_errno();
+    res->syncfd = safe_close(res->syncfd);
+    res->rootfs_tree = safe_close(res->rootfs_tree);
     return r;
 }

@@ -19,6 +19,7 @@ enum spawn_step {
     STEP_NETWORK, /* parent side: its veth, address and route */
     STEP_STDIO,
     STEP_CGROUPNS,
+    STEP_USERNS, /* become the namespace's root */
     STEP_MOUNT_PRIVATE,
     STEP_ROOTFS,
     STEP_PIVOT_ROOT,
@@ -72,6 +73,9 @@ struct spawn_plan {
     cap_t caps;        /* permitted and effective */
     bool no_new_privs;
     const struct seccomp_filter *seccomp; /* the last step before execve; NULL: none */
+    /* A user namespace: container ids 0..count-1 are host ids host.. */
+    bool userns;
+    uint32_t userns_host, userns_count;
 };
 
 /* The capability state for plan->cap_iab and plan->caps: exactly the
@@ -82,15 +86,20 @@ int runtime_caps_prepare(uint64_t keep, cap_iab_t *ret_iab, cap_t *ret_caps);
 
 struct spawn_result {
     pid_t pid;
-    int pidfd;      /* readable when the process exits */
-    int errfd;      /* read end of the error pipe: EOF means execve succeeded */
-    int syncfd;     /* write one byte to let the child go on */
-    bool in_cgroup; /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
+    int pidfd;       /* readable when the process exits */
+    int errfd;       /* read end of the error pipe: EOF means execve succeeded */
+    int syncfd;      /* write one byte to let the child go on */
+    bool in_cgroup;  /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
+    int rootfs_tree; /* user namespace: the idmapped rootfs, sent with "go" */
+    /* When runtime_spawn fails after the clone: what it was doing. */
+    const char *fail_step;
+    char fail_path[64];
 };
 
 /* Clone the child; it waits for runtime_release() before doing anything. */
 int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret);
-/* Let the child go (after cgroup attach etc.); closes syncfd. */
+/* Let the child go (after cgroup attach etc.); closes syncfd and
+ * rootfs_tree. */
 int runtime_release(struct spawn_result *res);
 /* "mount /proc", "exec"... for messages. */
 const char *spawn_step_to_string(int step);

@@ -421,6 +421,11 @@ class Env:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class Skipped(Exception):
+    """Raised by a test that cannot run here: reported as TAP SKIP, never as
+    a pass."""
+
+
 def run(tests):
     """Run test functions, each with a fresh Env; print TAP; exit 0/1."""
     failed = 0
@@ -439,6 +444,8 @@ def run(tests):
         try:
             t(env)
             print(f"ok {i} - {t.__name__}")
+        except Skipped as e:
+            print(f"ok {i} - {t.__name__} # SKIP {e}")
         except Exception as e:
             failed += 1
             print(f"not ok {i} - {t.__name__}: {str(e).splitlines()[0] if str(e) else ''}")

@@ -241,6 +241,13 @@ static bool security_equal(const struct container_spec *x, const struct containe
     return true;
 }
 
+/* The mapping; the line is where it was written, which the dump moves. */
+static bool userns_equal(const struct userns_spec *u, const struct userns_spec *v)
+{
+    return u->enabled == v->enabled && u->from_pool == v->from_pool &&
+           u->host_start == v->host_start && u->count == v->count;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
@@ -248,7 +255,9 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
         !streq(a->sup.cgroup_parent, b->sup.cgroup_parent) ||
         a->sup.stop_timeout_ms != b->sup.stop_timeout_ms ||
         a->sup.pause_timeout_ms != b->sup.pause_timeout_ms ||
-        !policy_equal(&a->sup.restart, &a->sup.log, &b->sup.restart, &b->sup.log))
+        !policy_equal(&a->sup.restart, &a->sup.log, &b->sup.restart, &b->sup.log) ||
+        a->sup.userns_pool_start != b->sup.userns_pool_start ||
+        a->sup.userns_pool_count != b->sup.userns_pool_count)
         return false;
     if (!streq(a->net.bridge, b->net.bridge) || a->net.subnet != b->net.subnet ||
         a->net.prefix_len != b->net.prefix_len || a->net.gateway != b->net.gateway ||
@@ -273,7 +282,8 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
             !opt_streq(x->cpuset_mems, y->cpuset_mems) ||
             !policy_equal(&x->restart, &x->log, &y->restart, &y->log) ||
             memcmp(x->success_codes, y->success_codes, sizeof(x->success_codes)) != 0 ||
-            !depends_on_equal(x, y) || !network_equal(x, y) || !security_equal(x, y))
+            !depends_on_equal(x, y) || !network_equal(x, y) || !security_equal(x, y) ||
+            !userns_equal(&x->userns, &y->userns))
             return false;
     }
     return true;
@@ -338,6 +348,10 @@ static void test_empty_file_defaults(void)
     ASSERT_EQ(c->sup.stop_timeout_ms, 10000);
     ASSERT_EQ(c->sup.pause_timeout_ms, 10000);
     assert_default_policy(&c->sup.restart, &c->sup.log);
+    /* 100 ranges of 65536 host ids from 100000, as useradd's subuid does. */
+    ASSERT_EQ(c->sup.userns_pool_start, 100000);
+    ASSERT_EQ(c->sup.userns_pool_count, 6553600);
+    ASSERT_EQ(c->sup.userns_pool_line, 0);
     ASSERT_STREQ(c->net.bridge, "corral0");
     ASSERT_EQ(c->net.subnet, IP(10, 88, 0, 0));
     ASSERT_EQ(c->net.prefix_len, 24);
@@ -428,6 +442,12 @@ static void test_container_defaults(void)
     ASSERT(!w->readonly_rootfs);
     ASSERT(w->rlimits == NULL);
     ASSERT_EQ(w->n_rlimits, 0);
+    /* No user namespace: the container's root is the host's. */
+    ASSERT(!w->userns.enabled);
+    ASSERT(!w->userns.from_pool);
+    ASSERT_EQ(w->userns.host_start, 0);
+    ASSERT_EQ(w->userns.count, 0);
+    ASSERT_EQ(w->userns.line, 0);
     config_free(c);
 }
 
@@ -862,7 +882,7 @@ static void test_error_duplicate_network(void)
 #define SUP_KEYS                                                                                   \
     "state_dir, run_dir, log_dir, cgroup_parent, stop_timeout, pause_timeout, restart, "           \
     "restart_max, restart_delay, restart_delay_max, restart_reset_after, start_grace, "            \
-    "log_max_size, log_max_files"
+    "log_max_size, log_max_files, userns_pool"
 
 static void test_error_key_outside_section(void)
 {
@@ -881,7 +901,7 @@ static void test_error_unknown_key(void)
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
         "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
-        "readonly_rootfs, rlimit_NAME)");
+        "readonly_rootfs, rlimit_NAME, userns)");
     expect_only("[supervisor]\nRun_dir = /x\n",
                 "2: [supervisor] Run_dir: unknown key (expected one of: " SUP_KEYS ")");
     /* Limits belong to containers. */
@@ -901,7 +921,7 @@ static void test_error_unknown_key(void)
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
         "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
-        "readonly_rootfs, rlimit_NAME)");
+        "readonly_rootfs, rlimit_NAME, userns)");
     expect_error("[supervisor]\nrestart-max = 3\n", 2, "restart-max: unknown key");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
@@ -2930,7 +2950,7 @@ static void test_error_rlimit_unknown(void)
     /* Not a limit: the ordinary list, with rlimit_NAME standing for them. */
     expect_error(MIN_CTR "rlimit = 1\n", 4,
                  "rlimit: unknown key (expected one of: rootfs, command, ");
-    expect_error(MIN_CTR "rlimit = 1\n", 4, "readonly_rootfs, rlimit_NAME)");
+    expect_error(MIN_CTR "rlimit = 1\n", 4, "readonly_rootfs, rlimit_NAME, userns)");
     /* Per container only. */
     expect_only("[supervisor]\nrlimit_nofile = 1\n",
                 "2: [supervisor] rlimit_nofile: unknown key (expected one of: " SUP_KEYS ")");
@@ -2957,6 +2977,381 @@ static void test_error_security_all_reported(void)
     ASSERT(diag_has(&d, 8, "rlimit_bogus: unknown resource limit"));
     ASSERT(diag_has(&d, 9, "cap_drop: unknown capability 'nope2'"));
     config_diag_clear(&d);
+}
+
+/* ---- user namespaces ----------------------------------------------------- */
+
+#define POOL_EXPECTED "(expected START:COUNT, e.g. 100000:6553600)"
+#define USERNS_EXPECTED "(expected no, yes or HOSTID:COUNT, e.g. 1000000:65536)"
+
+static void test_userns_pool_forms(void)
+{
+    static const struct {
+        const char *value;
+        uint32_t start, count;
+    } cases[] = {
+        {"100000:6553600", 100000, 6553600},
+        {"1:65536", 1, 65536},
+        {"0200000:0131072", 200000, 131072},
+        /* Ends at 4294967294, the last id the kernel takes. */
+        {"4294901759:65536", 4294901759u, 65536},
+        {"1:4294901760", 1, 4294901760u},
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        struct corral_config *c;
+
+        ASSERT(asprintf(&text, "[supervisor]\nstop_timeout = 1s\nuserns_pool = %s\n",
+                        cases[i].value) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ_U(c->sup.userns_pool_start, cases[i].start);
+        ASSERT_EQ_U(c->sup.userns_pool_count, cases[i].count);
+        ASSERT_EQ(c->sup.userns_pool_line, 3);
+        assert_round_trip(c);
+        config_free(c);
+    }
+}
+
+static void test_error_userns_pool(void)
+{
+    static const struct {
+        const char *value, *msg;
+    } cases[] = {
+        {"", "invalid value '' " POOL_EXPECTED},
+        {"100000", "invalid value '100000' " POOL_EXPECTED},
+        {"yes", "invalid value 'yes' " POOL_EXPECTED},
+        {":65536", "invalid START '' in ':65536' " POOL_EXPECTED},
+        {"x:65536", "invalid START 'x' in 'x:65536' " POOL_EXPECTED},
+        {"-1:65536", "invalid START '-1' in '-1:65536' " POOL_EXPECTED},
+        {"100000:", "invalid COUNT '' in '100000:' " POOL_EXPECTED},
+        {"100000:64K", "invalid COUNT '64K' in '100000:64K' " POOL_EXPECTED},
+        {"100000: 65536", "invalid COUNT ' 65536' in '100000: 65536' " POOL_EXPECTED},
+        {"1:2:3", "invalid COUNT '2:3' in '1:2:3' " POOL_EXPECTED},
+        {"0:65536", "START must be at least 1, not 0: id 0 is the host's root " POOL_EXPECTED},
+        {"100000:0", "COUNT must be a positive multiple of 65536, not 0 (expected e.g. 6553600 "
+                     "for 100 ranges)"},
+        {"100000:100000", "COUNT must be a multiple of 65536, not 100000 (expected e.g. 6553600 "
+                          "for 100 ranges)"},
+        {"100000:65535", "COUNT must be a multiple of 65536, not 65535 (expected e.g. 6553600 "
+                         "for 100 ranges)"},
+        /* One past the last valid id; far past; past any number. */
+        {"4294901760:65536", "'4294901760:65536' ends past id 4294967294, the last valid one "
+                             "(expected START+COUNT at most 4294967295)"},
+        {"1:4294967296", "'1:4294967296' ends past id 4294967294, the last valid one (expected "
+                         "START+COUNT at most 4294967295)"},
+        {"4294967296:65536", "'4294967296:65536' ends past id 4294967294, the last valid one "
+                             "(expected START+COUNT at most 4294967295)"},
+        {"99999999999999999999999:65536",
+         "'99999999999999999999999:65536' ends past id 4294967294, the last valid one "
+         "(expected START+COUNT at most 4294967295)"},
+    };
+    struct config_diag d;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+
+        ASSERT(asprintf(&text, "[supervisor]\nuserns_pool = %s\n", cases[i].value) >= 0);
+        ASSERT(asprintf(&want, "2: [supervisor] userns_pool: %s", cases[i].msg) >= 0);
+        expect_only(text, want);
+    }
+
+    /* Every problem of the value. */
+    d = load_fail_at(__FILE__, __LINE__, "[supervisor]\nuserns_pool = 0:1\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 2, "userns_pool: START must be at least 1, not 0"));
+    ASSERT(diag_has(&d, 2, "userns_pool: COUNT must be a multiple of 65536, not 1"));
+    config_diag_clear(&d);
+    d = load_fail_at(__FILE__, __LINE__, "[supervisor]\nuserns_pool = a:b\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 2, "userns_pool: invalid START 'a' in 'a:b'"));
+    ASSERT(diag_has(&d, 2, "userns_pool: invalid COUNT 'b' in 'a:b'"));
+    config_diag_clear(&d);
+    d = load_fail_at(__FILE__, __LINE__, "[supervisor]\nuserns_pool = 4294967295:1\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 2, "userns_pool: COUNT must be a multiple of 65536, not 1"));
+    ASSERT(diag_has(&d, 2, "userns_pool: '4294967295:1' ends past id 4294967294"));
+    config_diag_clear(&d);
+
+    expect_only("[supervisor]\nuserns_pool = 1:65536\nuserns_pool = 2:65536\n",
+                "3: [supervisor] userns_pool: duplicate key (first at line 2)");
+    /* The pool is the supervisor's. */
+    expect_error(MIN_CTR "userns_pool = 1:65536\n", 4,
+                 "[container web] userns_pool: unknown key (expected one of: ");
+}
+
+static void test_userns_forms(void)
+{
+    static const struct {
+        const char *value;
+        bool enabled, from_pool;
+        uint32_t host_start, count;
+    } cases[] = {
+        /* Booleans as everywhere else. */
+        {"no", false, false, 0, 0},
+        {"false", false, false, 0, 0},
+        {"off", false, false, 0, 0},
+        {"0", false, false, 0, 0},
+        {"NO", false, false, 0, 0},
+        /* A range of the pool, picked at start. */
+        {"yes", true, true, 0, 65536},
+        {"true", true, true, 0, 65536},
+        {"on", true, true, 0, 65536},
+        {"1", true, true, 0, 65536},
+        {"Yes", true, true, 0, 65536},
+        /* The container's own range, outside the default pool. */
+        {"1:1", true, false, 1, 1},
+        {"1000:1000", true, false, 1000, 1000},
+        {"99999:1", true, false, 99999, 1},
+        {"6653600:65536", true, false, 6653600, 65536},
+        {"007000000:0100", true, false, 7000000, 100},
+        {"4294967294:1", true, false, 4294967294u, 1},
+        {"6653600:4288313695", true, false, 6653600, 4288313695u},
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+        const struct userns_spec *u;
+
+        ASSERT(asprintf(&text, MIN_CTR "userns = %s\n", cases[i].value) >= 0);
+        c = load_ok(text);
+        u = &c->containers[0].userns;
+        if (u->enabled != cases[i].enabled || u->from_pool != cases[i].from_pool ||
+            u->host_start != cases[i].host_start || u->count != cases[i].count) {
+            fprintf(stderr,
+                    "\"%s\": enabled %d, from_pool %d, %" PRIu32 ":%" PRIu32
+                    ", expected %d, %d, %" PRIu32 ":%" PRIu32 "\n",
+                    cases[i].value, u->enabled, u->from_pool, u->host_start, u->count,
+                    cases[i].enabled, cases[i].from_pool, cases[i].host_start, cases[i].count);
+            exit(1);
+        }
+        ASSERT_EQ(u->line, 4);
+        assert_round_trip(c);
+        config_free(c);
+    }
+
+    /* As many pool ranges as the pool has; ranges that touch but share no
+     * id; explicit ranges around a pool moved out of their way. */
+    c = load_ok("[supervisor]\nuserns_pool = 1000000:131072\n"   /* 1 */
+                NET_CTR("a", "userns = yes\n")                   /* 3 */
+                NET_CTR("b", "userns = 200000:65536\n")          /* 7 */
+                NET_CTR("c", "userns = 265536:65536\n")          /* 11 */
+                NET_CTR("d", "userns = on\n")                    /* 15 */
+                NET_CTR("e", "userns = 1131072:1\n")             /* 19 */
+                NET_CTR("f", "userns = 999999:1\n")              /* 23 */
+                NET_CTR("g", "userns = no\n") NET_CTR("h", "")); /* 27, 31 */
+
+    ASSERT_EQ(c->sup.userns_pool_line, 2);
+    ASSERT(c->containers[0].userns.from_pool);
+    ASSERT_EQ(c->containers[0].userns.line, 6);
+    ASSERT_EQ(c->containers[1].userns.host_start, 200000);
+    ASSERT_EQ(c->containers[2].userns.host_start, 265536);
+    ASSERT(c->containers[3].userns.from_pool);
+    ASSERT_EQ(c->containers[4].userns.host_start, 1131072);
+    ASSERT_EQ(c->containers[5].userns.host_start, 999999);
+    ASSERT(!c->containers[6].userns.enabled);
+    ASSERT_EQ(c->containers[6].userns.line, 30);
+    ASSERT(!c->containers[7].userns.enabled);
+    ASSERT_EQ(c->containers[7].userns.line, 0);
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_error_userns(void)
+{
+    static const struct {
+        const char *value, *msg;
+    } cases[] = {
+        {"", "invalid value '' " USERNS_EXPECTED},
+        {"maybe", "invalid value 'maybe' " USERNS_EXPECTED},
+        {"y", "invalid value 'y' " USERNS_EXPECTED},
+        {"2", "invalid value '2' " USERNS_EXPECTED},
+        {"pool", "invalid value 'pool' " USERNS_EXPECTED},
+        {":65536", "invalid HOSTID '' in ':65536' " USERNS_EXPECTED},
+        {"yes:65536", "invalid HOSTID 'yes' in 'yes:65536' " USERNS_EXPECTED},
+        {"0x1000:5", "invalid HOSTID '0x1000' in '0x1000:5' " USERNS_EXPECTED},
+        {"+1:5", "invalid HOSTID '+1' in '+1:5' " USERNS_EXPECTED},
+        {"7000000:", "invalid COUNT '' in '7000000:' " USERNS_EXPECTED},
+        {"7000000:-1", "invalid COUNT '-1' in '7000000:-1' " USERNS_EXPECTED},
+        {"7000000:65536:1", "invalid COUNT '65536:1' in '7000000:65536:1' " USERNS_EXPECTED},
+        {"0:65536", "HOSTID must be at least 1, not 0: id 0 is the host's root " USERNS_EXPECTED},
+        {"000:1", "HOSTID must be at least 1, not 0: id 0 is the host's root " USERNS_EXPECTED},
+        {"7000000:0", "COUNT must be at least 1, not 0 (expected e.g. 65536 for the container's "
+                      "ids 0 to 65535)"},
+        {"4294967295:1", "'4294967295:1' ends past id 4294967294, the last valid one (expected "
+                         "HOSTID+COUNT at most 4294967295)"},
+        {"4294967000:65536", "'4294967000:65536' ends past id 4294967294, the last valid one "
+                             "(expected HOSTID+COUNT at most 4294967295)"},
+        {"7000000:4294967295", "'7000000:4294967295' ends past id 4294967294, the last valid one "
+                               "(expected HOSTID+COUNT at most 4294967295)"},
+        {"7000000:99999999999999999999999",
+         "'7000000:99999999999999999999999' ends past id 4294967294, the last valid one "
+         "(expected HOSTID+COUNT at most 4294967295)"},
+    };
+    struct config_diag d;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL, *want = NULL;
+
+        ASSERT(asprintf(&text, MIN_CTR "userns = %s\n", cases[i].value) >= 0);
+        ASSERT(asprintf(&want, "4: [container web] userns: %s", cases[i].msg) >= 0);
+        expect_only(text, want);
+    }
+
+    /* Both halves at once; every container. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     NET_CTR("a", "userns = 0:0\n") NET_CTR("b", "userns = x:y\n"));
+    ASSERT_EQ(d.n, 4);
+    ASSERT(diag_has(&d, 4, "[container a] userns: HOSTID must be at least 1, not 0"));
+    ASSERT(diag_has(&d, 4, "[container a] userns: COUNT must be at least 1, not 0"));
+    ASSERT(diag_has(&d, 8, "[container b] userns: invalid HOSTID 'x' in 'x:y'"));
+    ASSERT(diag_has(&d, 8, "[container b] userns: invalid COUNT 'y' in 'x:y'"));
+    config_diag_clear(&d);
+
+    expect_only(MIN_CTR "userns = yes\nuserns = no\n",
+                "5: [container web] userns: duplicate key (first at line 4)");
+    /* Per container; the supervisor has the pool. */
+    expect_error("[supervisor]\nuserns = yes\n", 2,
+                 "[supervisor] userns: unknown key (expected one of: ");
+}
+
+static void test_error_userns_overlap(void)
+{
+    struct config_diag d;
+
+    /* Reported on the later container, naming the earlier. */
+    expect_only(NET_CTR("db", "userns = 7000000:65536\n") NET_CTR("web", "userns = 7065535:2\n"),
+                "8: [container web] userns: 7065535:2 overlaps 7000000:65536 of container 'db' "
+                "(line 4) (expected host ids no other container maps)");
+    /* Inside, around, identical; one message per container, naming the
+     * first it overlaps, as for addresses. Pool ranges never clash here. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     NET_CTR("a", "\nuserns = 7000000:65536\n") /* 5 */
+                     NET_CTR("p", "userns = yes\n")             /* 9 */
+                     NET_CTR("b", "userns = 7000100:10\n")      /* 13 */
+                     NET_CTR("c", "userns = 6999999:1000000\n") /* 17 */
+                     NET_CTR("d", "userns = 8000000:1\n")       /* 21 */
+                     NET_CTR("e", "userns = 8000000:1\n"));     /* 25 */
+    ASSERT_EQ(d.n, 3);
+    ASSERT_STREQ(d.lines[0], NAME ":13: [container b] userns: 7000100:10 overlaps 7000000:65536 "
+                                  "of container 'a' (line 5) (expected host ids no other "
+                                  "container maps)");
+    ASSERT_STREQ(d.lines[1], NAME ":17: [container c] userns: 6999999:1000000 overlaps "
+                                  "7000000:65536 of container 'a' (line 5) (expected host ids "
+                                  "no other container maps)");
+    ASSERT_STREQ(d.lines[2], NAME ":25: [container e] userns: 8000000:1 overlaps 8000000:1 of "
+                                  "container 'd' (line 21) (expected host ids no other "
+                                  "container maps)");
+    config_diag_clear(&d);
+    /* A range already reported as invalid clashes with nothing. */
+    expect_only(NET_CTR("a", "userns = 7000000:0\n") NET_CTR("b", "userns = 7000000:1\n"),
+                "4: [container a] userns: COUNT must be at least 1, not 0 (expected e.g. 65536 "
+                "for the container's ids 0 to 65535)");
+}
+
+static void test_error_userns_pool_overlap(void)
+{
+    struct config_diag d;
+
+    /* The default pool is 100000 to 6653599. */
+    expect_only(MIN_CTR "userns = 200000:65536\n",
+                "4: [container web] userns: 200000:65536 overlaps the default pool "
+                "100000:6553600 (expected host ids outside 100000 to 6653599, or a userns_pool "
+                "elsewhere)");
+    expect_only(MIN_CTR "userns = 99999:2\n",
+                "4: [container web] userns: 99999:2 overlaps the default pool 100000:6553600 "
+                "(expected host ids outside 100000 to 6653599, or a userns_pool elsewhere)");
+    expect_error(MIN_CTR "userns = 6653599:1\n", 4, "overlaps the default pool 100000:6553600");
+    expect_error(MIN_CTR "userns = 1:4294967294\n", 4, "overlaps the default pool");
+    /* A pool that is given is named with its line, wherever it is. */
+    expect_only(MIN_CTR "userns = 7000000:65536\n[supervisor]\nuserns_pool = 6000000:1048576\n",
+                "4: [container web] userns: 7000000:65536 overlaps userns_pool 6000000:1048576 "
+                "(line 6) (expected host ids outside 6000000 to 7048575, or a userns_pool "
+                "elsewhere)");
+    /* Both clashes of one container. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     NET_CTR("a", "userns = 150000:10\n") NET_CTR("b", "userns = 150005:10\n"));
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 4, "[container a] userns: 150000:10 overlaps the default pool"));
+    ASSERT(diag_has(&d, 8,
+                    "[container b] userns: 150005:10 overlaps 150000:10 of container 'a' "
+                    "(line 4)"));
+    ASSERT(diag_has(&d, 8, "[container b] userns: 150005:10 overlaps the default pool"));
+    config_diag_clear(&d);
+    /* A broken pool is reported once; nothing is checked against it. */
+    expect_only("[supervisor]\nuserns_pool = 200000:1000\n" MIN_CTR "userns = 200000:65536\n",
+                "2: [supervisor] userns_pool: COUNT must be a multiple of 65536, not 1000 "
+                "(expected e.g. 6553600 for 100 ranges)");
+}
+
+static void test_error_userns_pool_too_small(void)
+{
+    _cleanup_free_ char *many = NULL;
+    struct corral_config *c;
+    size_t len = 0;
+    FILE *f;
+
+    /* Reported once, on the first container that finds no range left. */
+    expect_only("[supervisor]\nuserns_pool = 100000:65536\n" NET_CTR("a", "userns = yes\n")
+                    NET_CTR("b", "userns = no\n") NET_CTR("c", "userns = yes\n")
+                        NET_CTR("d", "userns = true\n"),
+                "14: [container c] userns: userns_pool 100000:65536 (line 2) has 1 range of "
+                "65536 ids, and 3 containers ask for one (expected a larger userns_pool, or "
+                "fewer containers with userns = yes)");
+    /* Exactly full is fine. */
+    c = load_ok("[supervisor]\nuserns_pool = 100000:131072\n" NET_CTR("a", "userns = yes\n")
+                    NET_CTR("b", "userns = yes\n"));
+    config_free(c);
+
+    /* The default pool's 100 ranges, and one container too many. */
+    f = open_memstream(&many, &len);
+    ASSERT(f);
+    for (int i = 0; i < 101; i++)
+        fprintf(f, "[container c%d]\nrootfs = /r\ncommand = x\nuserns = yes\n", i);
+    ASSERT(fclose(f) == 0);
+    expect_only(many, "404: [container c100] userns: the default pool 100000:6553600 has 100 "
+                      "ranges of 65536 ids, and 101 containers ask for one (expected a larger "
+                      "userns_pool, or fewer containers with userns = yes)");
+    many[strlen(many) - strlen("[container c100]\nrootfs = /r\ncommand = x\nuserns = yes\n")] =
+        '\0';
+    c = load_ok(many);
+    ASSERT_EQ(c->n_containers, 100);
+    config_free(c);
+}
+
+static void test_dump_userns(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", "readonly_rootfs = no\nuserns = no\n"},
+        {"userns = off", "readonly_rootfs = no\nuserns = no\n"},
+        {"userns = 1", "readonly_rootfs = no\nuserns = yes\n"},
+        {"userns = 0007000000:065536", "readonly_rootfs = no\nuserns = 7000000:65536\n"},
+        {"rlimit_nofile = 5\nuserns = 7000000:1", "rlimit_nofile = 5:5\nuserns = 7000000:1\n"},
+        {"[supervisor]\nuserns_pool = 01:0131072", "log_max_files = 5\nuserns_pool = 1:131072\n\n"},
+    };
+    struct corral_config *c = load_ok(MIN_CTR);
+    _cleanup_free_ char *text = dump(c);
+
+    /* Always written: the pool last in [supervisor], userns last in a container. */
+    ASSERT(strstr(text, "log_max_files = 5\nuserns_pool = 100000:6553600\n\n[network]\n"));
+    ASSERT(strstr(text, "readonly_rootfs = no\nuserns = no\n"));
+    config_free(c);
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *in = NULL, *out = NULL;
+        ASSERT(asprintf(&in, MIN_CTR "%s\n", cases[i].in) >= 0);
+        c = load_ok(in);
+        out = dump(c);
+        if (!strstr(out, cases[i].out)) {
+            fprintf(stderr, "no \"%s\" in the dump of \"%s\":\n%s", cases[i].out, cases[i].in, out);
+            exit(1);
+        }
+        assert_round_trip(c);
+        config_free(c);
+    }
 }
 
 static void test_dump_round_trip_network(void)
@@ -3397,8 +3792,8 @@ static void test_dump_round_trip_defaults(void)
     "pause_timeout = 10s\nrestart = no\nrestart_max = unlimited\nrestart_delay = 100ms\n"          \
     "restart_delay_max = 60s\nrestart_reset_after = 10s\nstart_grace = 1s\n"                       \
     "log_max_size = 10M\nlog_max_files = 5\n"
-    ASSERT(strstr(text,
-                  "cgroup_parent = corral\nstop_timeout = 10s\n" POLICY_DEFAULTS "\n[network]\n"));
+    ASSERT(strstr(text, "cgroup_parent = corral\nstop_timeout = 10s\n" POLICY_DEFAULTS
+                        "userns_pool = 100000:6553600\n\n[network]\n"));
     ASSERT(strstr(text, "stop_signal = SIGTERM\nstop_timeout = 10s\n" POLICY_DEFAULTS
                         "success_exit_codes = 0\n"));
     ASSERT(!strstr(text, "depends_on"));
@@ -3429,6 +3824,7 @@ static void test_dump_round_trip_everything(void)
                                       "cgroup_parent = a/b\n"
                                       "stop_timeout = 1500ms\n"
                                       "pause_timeout = 2s\n"
+                                      "userns_pool = 65536:655360\n"
                                       "[network]\n"
                                       "bridge = br0\n"
                                       "subnet = 192.168.0.0/16\n"
@@ -3454,10 +3850,12 @@ static void test_dump_round_trip_everything(void)
                                       "cpuset_mems = 0\n"
                                       "io_weight = 50\n"
                                       "pids = 128\n"
+                                      "userns = 1000:1000\n"
                                       "[container json]\n"
                                       "rootfs = /j\n"
                                       "command = [\"a\\u0020;b\", \"\\u00e9\", \"tab\\there\"]\n"
                                       "stop_signal = KILL\n"
+                                      "userns = yes\n"
                                       "[container raw]\n"
                                       "rootfs = /r\n"
                                       "command = /bin/\xff\xfe arg\n");
@@ -3481,6 +3879,10 @@ static void test_dump_round_trip_everything(void)
                         "cpuset_cpus = 0-3,5\ncpuset_mems = 0\nio_weight = 50\npids = 128\n"));
     /* [container json] inherits [supervisor]'s pause_timeout. */
     ASSERT(strstr(text, "stop_signal = SIGKILL\nstop_timeout = 1500ms\npause_timeout = 2s\n"));
+    ASSERT(strstr(text, "userns_pool = 65536:655360\n"));
+    ASSERT(strstr(text, "userns = 1000:1000\n"));
+    ASSERT(strstr(text, "userns = yes\n"));
+    ASSERT(strstr(text, "userns = no\n"));
     assert_round_trip(c);
     config_free(c);
 }
@@ -3568,7 +3970,7 @@ static void test_dump_round_trip_policies(void)
     ASSERT(strstr(text, "pause_timeout = 10s\nrestart = on-failure\nrestart_max = 4\n"
                         "restart_delay = 250ms\nrestart_delay_max = 120s\n"
                         "restart_reset_after = 30s\nstart_grace = 1500ms\nlog_max_size = 1G\n"
-                        "log_max_files = 10\n\n[network]\n"));
+                        "log_max_files = 10\nuserns_pool = 100000:6553600\n\n[network]\n"));
     ASSERT(strstr(text, "pause_timeout = 10s\nrestart = always\nrestart_max = 7\n"
                         "restart_delay = 1s\nrestart_delay_max = 3600s\n"
                         "restart_reset_after = 0s\nstart_grace = 0s\nlog_max_size = 4097\n"
@@ -3877,6 +4279,13 @@ static const struct test tests[] = {
     T(test_error_rlimit),
     T(test_error_rlimit_unknown),
     T(test_error_security_all_reported),
+    T(test_userns_pool_forms),
+    T(test_error_userns_pool),
+    T(test_userns_forms),
+    T(test_error_userns),
+    T(test_error_userns_overlap),
+    T(test_error_userns_pool_overlap),
+    T(test_error_userns_pool_too_small),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -3893,6 +4302,7 @@ static const struct test tests[] = {
     T(test_dump_policy_forms),
     T(test_dump_round_trip_network),
     T(test_dump_security),
+    T(test_dump_userns),
     T(test_argv_to_string),
     T(test_error_success_exit_code_long_word),
 };
