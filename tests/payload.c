@@ -702,6 +702,11 @@ static int try_one(const char *what)
         close(fd);
         return 0;
     }
+    if (strncmp(what, "stat:", 5) == 0) { /* a path: is it there? */
+        struct stat st;
+
+        return stat(what + 5, &st) < 0 ? errno : 0;
+    }
     if (strcmp(what, "nnp") == 0) /* 1 when no_new_privs is set: reported as EPERM */
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? EPERM : 0;
     die(2, "try: unknown attempt '%s'", what);

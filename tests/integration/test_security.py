@@ -64,12 +64,16 @@ def proc_status(pid):
 
 
 def test_escapes_fail(env: Env):
-    env.write_config([("box", {"command": tries(DEFAULT_OUTCOME)}),
+    # The host's files by their host paths, straight and through its
+    # pid 1's root: neither leads out of its own tree.
+    host_paths = {f"stat:{env.run_dir}": "ENOENT", f"stat:/proc/1/root{env.run_dir}": "ENOENT",
+                  f"stat:{os.path.realpath(CORRAL)}": "ENOENT"}
+    env.write_config([("box", {"command": tries([*DEFAULT_OUTCOME, *host_paths])}),
                       ("other", {"command": "payload wait"})])
     env.up()
     box = env.wait_status("box", "running")
     got = outcomes(env.wait_log("box", "tries-done"))
-    for what, want in expected().items():
+    for what, want in {**expected(), **host_paths}.items():
         want = want if isinstance(want, tuple) else (want,)
         check(got.get(what) in want, f"try {what}: {got.get(what)}, expected {' or '.join(want)}")
     st = proc_status(box["pid"])
