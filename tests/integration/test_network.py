@@ -315,7 +315,12 @@ def test_icc_and_connect(env: Env):
     r = connect(env, ps["a"]["pid"], ps["b"]["ip"], 80)
     check("hello from b" in r.stdout, f"a lost b: {r.stdout}{r.stderr}")
     # ... and with a's MAC as well (CAP_NET_ADMIN: the test's nsenter has it).
-    a_mac = env.in_netns(ps["a"]["pid"], "cat", "/sys/class/net/eth0/address").stdout.strip()
+    # (ip(8) asks netlink in a's namespace; /sys/class/net would show the
+    # namespace /sys was mounted in, not a's.)
+    link = env.in_netns(ps["a"]["pid"], "ip", "-o", "link", "show", "eth0").stdout
+    a_mac = link.split("link/ether ", 1)[1].split()[0]
+    check(a_mac == "02:42:" + ":".join(f"{int(x):02x}" for x in ps["a"]["ip"].split(".")),
+          f"a's MAC {a_mac}")
     env.in_netns(c_pid, "ip", "link", "set", "eth0", "address", a_mac)
     r = connect(env, c_pid, ps["b"]["ip"], 80, timeout=1)
     check("hello" not in r.stdout, f"spoofed a's MAC and address and reached b: {r.stdout}")
