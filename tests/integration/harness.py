@@ -154,6 +154,7 @@ class Env:
         self._events = []
         self.holder = None  # a process holding the test's own network namespace
         self.helpers = []  # processes the test started: killed at cleanup
+        self.mounts_to_undo = []  # mounts the test made (under tmp): undone at cleanup
 
     # -- set-up ---------------------------------------------------------
     def rootfs(self, name="rootfs"):
@@ -396,8 +397,13 @@ class Env:
                 self.proc.kill()
                 self.proc.wait()
 
+    def undo_mounts(self):
+        while self.mounts_to_undo:
+            subprocess.run(["umount", "-l", self.mounts_to_undo.pop()], capture_output=True)
+
     def _cleanup_rest(self):
         # Last resort for a failed test: nothing may survive it.
+        self.undo_mounts()
         for mnt in cgroup_mounts():
             p = os.path.join(mnt, self.cgroup_parent)
             if os.path.isdir(p):
