@@ -919,6 +919,13 @@ static int parse_path(struct parser *p, const struct raw_section *s, int key,
     r = normalize_path(joined ?: v->value);
     if (!r)
         return -ENOMEM;
+    /* "/srv/a /" is the directory "a ": an INI value cannot end in a space,
+     * so `corral check` could not print it back. */
+    if (isspace((unsigned char) r[strlen(r) - 1])) {
+        section_error(p, s, v->line, key, "'%s' ends in a space (expected %s)", r, what);
+        free(r);
+        return 0;
+    }
     free(*ret);
     *ret = r;
     return 0;
@@ -1475,9 +1482,12 @@ static int build_network(struct parser *p, const struct raw_section *s, struct n
             section_error(p, s, v->line, NET_SUBNET,
                           "host bits set in '%s' (expected the network address, %s/%u)", v->value,
                           buf, prefix);
-        } else
+        } else {
             subnet_ok = true;
-        net->prefix_len = prefix;
+            /* Only a valid one: masks computed from it must be defined
+             * (a /37 would shift by a negative count). */
+            net->prefix_len = prefix;
+        }
     }
 
     v = raw_get(s, NET_GATEWAY);

@@ -8,8 +8,9 @@ build=(meson ninja-build pkg-config gcc libc6-dev
        libnl-3-dev libnl-route-3-dev libnftables-dev libjansson-dev)
 runtime=(busybox-static util-linux iproute2 procps python3)
 # Tests and benchmarks: crun for the side-by-side numbers, valgrind for
-# the leak runs, nftables to inspect rules from the outside.
-testing=(crun valgrind nftables clang-format)
+# the leak runs, nftables to inspect rules from the outside, clang and its
+# runtime (libFuzzer, in libclang-rt-14-dev on Debian 12) for the fuzzers.
+testing=(crun valgrind nftables clang-format clang libclang-rt-14-dev)
 
 want=("${build[@]}" "${runtime[@]}")
 [ "${1:-}" = "--test" ] && want+=("${testing[@]}")

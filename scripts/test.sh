@@ -3,11 +3,13 @@
 #   1. every meson test of the normal build (unit, root integration, and the
 #      valgrind runs of the unit tests and of supervisor scenarios);
 #   2. the root integration tests again against an ASan+UBSan build;
-#   3. every root test again on a pure cgroup v2 host: a QEMU guest booted
+#   3. the fuzz targets of tests/fuzz, built with clang and libFuzzer, each
+#      fuzzed for FUZZ_SECONDS (30): one test, failed by any crash;
+#   4. every root test again on a pure cgroup v2 host: a QEMU guest booted
 #      once by scripts/test-vm.sh (this host may be hybrid v1, as CI's is).
 # Ends with one line "N passed, N failed[, N skipped]" counting TAP subtests
-# of all three; exits non-zero if anything failed. SANITIZE=0 skips step 2,
-# VM=0 step 3.
+# of all four; exits non-zero if anything failed. SANITIZE=0 skips step 2,
+# FUZZ=0 step 3, VM=0 step 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +41,18 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     status=$((status | $?))
     set -e
     logs+=(build-asan/meson-logs/testlog.json)
+fi
+
+if [ "${FUZZ:-1}" != 0 ]; then
+    echo "==> build-fuzz (libFuzzer + ASan + UBSan): each target for ${FUZZ_SECONDS:-30}s"
+    [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz >/dev/null
+    meson compile -C build-fuzz fuzz-request fuzz-config >/dev/null
+    set +e
+    FUZZ_SECONDS=${FUZZ_SECONDS:-30} meson test -C build-fuzz --no-rebuild --print-errorlogs \
+        --suite fuzz-run
+    status=$((status | $?))
+    set -e
+    logs+=(build-fuzz/meson-logs/testlog.json)
 fi
 
 tap=()

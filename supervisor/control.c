@@ -12,7 +12,8 @@
  *        [,"exit"][,"delay_ms"][,"reason"]}, until either side closes
  * Errors: {"ok":false,"code":"bad_request|not_found|permission_denied|
  * shutting_down","error":"one line"}. A request is validated whole before
- * anything changes. */
+ * anything changes: its syntax by control_request_parse() (request.c), then
+ * here the names against the containers and the daemon's state. */
 #include "control.h"
 
 #include <errno.h>
@@ -177,8 +178,9 @@ static json_t *error_reply(const char *code, const char *fmt, ...)
     char msg[512];
     va_list ap;
 
+    /* Names in messages come from the client: cut them cleanly. */
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    control_vformat_error(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error", msg);
 }
@@ -289,27 +291,20 @@ void control_event(struct daemon *d, struct container *c, enum ctr_state from)
     json_decref(ev);
 }
 
-static json_t *do_inspect(struct daemon *d, json_t *req)
+static json_t *do_inspect(struct daemon *d, const struct control_request *req)
 {
-    json_t *names = json_object_get(req, "names"), *v, *arr;
-    size_t i;
+    json_t *arr;
 
-    if (names && !json_is_array(names))
-        return error_reply("bad_request", "'names' must be an array of names");
-    json_array_foreach(names, i, v)
-    {
-        if (!json_is_string(v))
-            return error_reply("bad_request", "'names' must hold strings");
-        if (!daemon_find(d, json_string_value(v)))
-            return error_reply("not_found", "no such container: '%s'", json_string_value(v));
-    }
+    for (size_t i = 0; i < req->n_names; i++)
+        if (!daemon_find(d, req->names[i]))
+            return error_reply("not_found", "no such container: '%s'", req->names[i]);
     arr = json_array();
-    if (json_array_size(names) > 0)
-        json_array_foreach(names, i, v) json_array_append_new(
-            arr, container_inspect_json(daemon_find(d, json_string_value(v))));
+    if (req->n_names > 0)
+        for (size_t i = 0; i < req->n_names; i++)
+            json_array_append_new(arr, container_inspect_json(daemon_find(d, req->names[i])));
     else
-        for (size_t k = 0; k < d->n_ctrs; k++)
-            json_array_append_new(arr, container_inspect_json(d->ctrs[k]));
+        for (size_t i = 0; i < d->n_ctrs; i++)
+            json_array_append_new(arr, container_inspect_json(d->ctrs[i]));
     return json_pack("{s:b, s:o}", "ok", 1, "containers", arr);
 }
 
@@ -325,28 +320,17 @@ static json_t *do_ps(struct daemon *d)
     return json_pack("{s:b, s:o}", "ok", 1, "containers", arr);
 }
 
-/* Resolve "names" whole before acting, so one bad name changes nothing. */
-static json_t *collect(struct daemon *d, json_t *req, struct waiter *w)
+/* Resolve the names whole before acting, so one bad name changes nothing. */
+static json_t *collect(struct daemon *d, const struct control_request *req, struct waiter *w)
 {
-    json_t *names = json_object_get(req, "names"), *v;
-    size_t i;
-
-    if (!json_is_array(names) || json_array_size(names) == 0)
-        return error_reply("bad_request", "'names' must be a non-empty array of names");
-    if (json_array_size(names) > d->n_ctrs * 4 + 16)
-        return error_reply("bad_request", "too many names");
-    w->ctrs = calloc(json_array_size(names), sizeof(*w->ctrs));
-    w->starts_before = calloc(json_array_size(names), sizeof(*w->starts_before));
+    w->ctrs = calloc(req->n_names, sizeof(*w->ctrs));
+    w->starts_before = calloc(req->n_names, sizeof(*w->starts_before));
     if (!w->ctrs || !w->starts_before)
         return error_reply("internal", "out of memory");
-    json_array_foreach(names, i, v)
-    {
-        struct container *c;
-        if (!json_is_string(v))
-            return error_reply("bad_request", "'names' must hold strings");
-        c = daemon_find(d, json_string_value(v));
+    for (size_t i = 0; i < req->n_names; i++) {
+        struct container *c = daemon_find(d, req->names[i]);
         if (!c)
-            return error_reply("not_found", "no such container: '%s'", json_string_value(v));
+            return error_reply("not_found", "no such container: '%s'", req->names[i]);
         /* The same name twice is one container. */
         bool dup = false;
         for (size_t k = 0; k < w->n; k++)
@@ -361,71 +345,71 @@ static json_t *collect(struct daemon *d, json_t *req, struct waiter *w)
 
 static void handle_request(struct client *cl, const char *line, size_t len)
 {
+    _cleanup_(control_request_done) struct control_request req = {};
     struct daemon *d = cl->d;
-    json_error_t jerr;
-    json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *err;
-    const char *cmd;
+    char msg[512];
     struct waiter *w;
     enum wait_op op;
+    json_t *err;
+    int r;
 
-    if (!req) {
-        reply(cl, error_reply("bad_request", "malformed request: %s", jerr.text));
+    /* Up to four names a container: a few repeats are fine, a flood not. */
+    r = control_request_parse(line, len, d->n_ctrs * 4 + 16, &req, msg, sizeof(msg));
+    if (r == -ENOMEM) {
+        reply(cl, error_reply("internal", "out of memory"));
         return;
     }
-    cmd = json_string_value(json_object_get(req, "cmd"));
-    if (!json_is_object(req) || !cmd) {
-        reply(cl, error_reply("bad_request", "a request is an object with a \"cmd\" string"));
-        json_decref(req);
+    if (r < 0) {
+        reply(cl, error_reply("bad_request", "%s", msg));
         return;
     }
 
-    if (streq(cmd, "ps") || streq(cmd, "stats")) {
+    switch (req.cmd) {
+    case CONTROL_PS:
+    case CONTROL_STATS:
         reply(cl, do_ps(d));
-        json_decref(req);
         return;
-    }
-    if (streq(cmd, "inspect")) {
-        reply(cl, do_inspect(d, req));
-        json_decref(req);
+    case CONTROL_INSPECT:
+        reply(cl, do_inspect(d, &req));
         return;
-    }
-    if (streq(cmd, "events")) {
-        json_decref(req);
+    case CONTROL_EVENTS:
         /* Set first: the reply would otherwise go on to the next request. */
         cl->events = true;
         cl->len = 0;
         reply(cl, json_pack("{s:b}", "ok", 1));
         uv_read_start((uv_stream_t *) &cl->pipe, on_alloc, on_read);
         return;
-    }
-    if (streq(cmd, "stop"))
+    case CONTROL_STOP:
         op = WAIT_STOP;
-    else if (streq(cmd, "start"))
+        break;
+    case CONTROL_START:
         op = WAIT_START;
-    else if (streq(cmd, "restart"))
+        break;
+    case CONTROL_RESTART:
         op = WAIT_RESTART;
-    else if (streq(cmd, "pause"))
+        break;
+    case CONTROL_PAUSE:
         op = WAIT_PAUSE;
-    else if (streq(cmd, "resume"))
+        break;
+    case CONTROL_RESUME:
         op = WAIT_RESUME;
-    else if (streq(cmd, "down"))
+        break;
+    case CONTROL_DOWN:
         op = WAIT_DOWN;
-    else {
-        reply(cl, error_reply("bad_request", "unknown command '%.64s'", cmd));
-        json_decref(req);
+        break;
+    default: /* none that control_request_parse() returns */
+        reply(cl, error_reply("internal", "unhandled command"));
         return;
     }
 
     if (d->shutting_down && op != WAIT_STOP && op != WAIT_DOWN) {
         reply(cl, error_reply("shutting_down", "the supervisor is shutting down"));
-        json_decref(req);
         return;
     }
 
     w = calloc(1, sizeof(*w));
     if (!w) {
         reply(cl, error_reply("internal", "out of memory"));
-        json_decref(req);
         return;
     }
     list_init(&w->link);
@@ -438,7 +422,7 @@ static void handle_request(struct client *cl, const char *line, size_t len)
             w->ctrs[w->n++] = d->ctrs[i];
         err = w->ctrs && w->starts_before ? NULL : error_reply("internal", "out of memory");
     } else {
-        err = collect(d, req, w);
+        err = collect(d, &req, w);
     }
     /* Pause and resume only make sense for a live container: refuse the
      * whole request, before acting, if one named is not. */
@@ -452,7 +436,6 @@ static void handle_request(struct client *cl, const char *line, size_t len)
         }
         w->starts_before[i] = c->freeze.done;
     }
-    json_decref(req);
     if (err) {
         waiter_free(w);
         reply(cl, err);

@@ -4,10 +4,9 @@
 #pragma once
 
 #include "container.h"
+#include "request.h"
 
 struct daemon;
-
-#define CONTROL_MAX_REQUEST (64 * 1024)
 
 int control_listen(struct daemon *d, const char *path);
 /* Re-evaluate pending requests after a state change. */

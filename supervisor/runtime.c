@@ -412,7 +412,6 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
         _exit(1);
     close(syncfd);
 
-
     CHECK(dup2(p->stdin_fd, 0), STEP_STDIO, NULL);
     CHECK(dup2(p->stdout_fd, 1), STEP_STDIO, NULL);
     CHECK(dup2(p->stderr_fd, 2), STEP_STDIO, NULL);

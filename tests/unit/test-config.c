@@ -1039,6 +1039,27 @@ static void test_error_subnet_syntax(void)
     }
 }
 
+/* Found by fuzz-config: an invalid prefix was kept, and the gateway and
+ * address checks shifted by a negative count. Now only the subnet is
+ * reported (UBSan in the fuzz build would catch the shift). */
+static void test_error_subnet_prefix_not_used(void)
+{
+    expect_only("[container web]\nrootfs = /w\ncommand = x\nip = 172.20.3.4\n"
+                "[network]\nsubnet = 10.0.0.0/37\ngateway = 10.0.0.1\n",
+                "6: [network] subnet: invalid subnet '10.0.0.0/37' (expected an IPv4 network "
+                "like 10.88.0.0/24)");
+}
+
+/* Found by fuzz-config: "/a /" normalized to "/a ", which `check` printed
+ * as a value the parser reads back as "/a". */
+static void test_error_path_ends_in_space(void)
+{
+    expect_only("[supervisor]\nstate_dir = /a /\n",
+                "2: [supervisor] state_dir: '/a ' ends in a space (expected a directory, e.g. "
+                "/srv/web)");
+    expect_error("[container web]\nrootfs = /srv/x /\ncommand = x\n", 2, "ends in a space");
+}
+
 static void test_error_subnet_prefix(void)
 {
     expect_only("[network]\nsubnet = 10.88.0.0/31\n",
@@ -4209,6 +4230,8 @@ static const struct test tests[] = {
     T(test_error_empty_path),
     T(test_error_bridge),
     T(test_error_subnet_syntax),
+    T(test_error_subnet_prefix_not_used),
+    T(test_error_path_ends_in_space),
     T(test_error_subnet_prefix),
     T(test_error_subnet_host_bits),
     T(test_error_gateway),
