@@ -621,6 +621,9 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     struct clone_args args = {0};
     long pid;
 
+    /* What a failure says: nothing more than the errno until the clone. */
+    *ret = (struct spawn_result){
+        .pidfd = -EBADF, .errfd = -EBADF, .syncfd = -EBADF, .rootfs_tree = -EBADF};
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return negative_errno();
     sync_parent = sv[0];
