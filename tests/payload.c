@@ -702,6 +702,10 @@ static int try_one(const char *what)
         close(fd);
         return 0;
     }
+    if (strncmp(what, "kill:", 5) == 0) /* signal 0 to a pid: can we reach it? */
+        return kill((pid_t) atoi(what + 5), 0) < 0 ? errno : 0;
+    if (strncmp(what, "ptrace:", 7) == 0)
+        return syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, atoi(what + 7), 0, 0) < 0 ? errno : 0;
     if (strncmp(what, "stat:", 5) == 0) { /* a path: is it there? */
         struct stat st;
 

@@ -68,7 +68,9 @@ def test_escapes_fail(env: Env):
     # The host's files by their host paths, straight and through its
     # pid 1's root: neither leads out of its own tree.
     host_paths = {f"stat:{env.run_dir}": "ENOENT", f"stat:/proc/1/root{env.run_dir}": "ENOENT",
-                  f"stat:{os.path.realpath(CORRAL)}": "ENOENT"}
+                  f"stat:{os.path.realpath(CORRAL)}": "ENOENT",
+                  # a host process (this test): not in its pid namespace
+                  f"kill:{os.getpid()}": "ESRCH", f"ptrace:{os.getpid()}": "ESRCH"}
     env.write_config([("box", {"command": tries([*DEFAULT_OUTCOME, *host_paths])}),
                       ("other", {"command": "payload wait"})])
     env.up()
