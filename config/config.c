@@ -143,6 +143,8 @@ enum {
     CTR_RLIMIT_SIGPENDING,
     CTR_RLIMIT_STACK,
     CTR_USERNS,
+    CTR_UID_MAP,
+    CTR_GID_MAP,
     _CTR_KEY_MAX,
 };
 #define N_RLIMITS (CTR_RLIMIT_STACK - CTR_RLIMIT_AS + 1)
@@ -235,6 +237,8 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
             [CTR_RLIMIT_SIGPENDING] = "rlimit_sigpending",
             [CTR_RLIMIT_STACK] = "rlimit_stack",
             [CTR_USERNS] = "userns",
+            [CTR_UID_MAP] = "uid_map",
+            [CTR_GID_MAP] = "gid_map",
         },
 };
 
@@ -2416,6 +2420,125 @@ static int build_security(struct parser *p, const struct raw_section *s, struct 
     return 0;
 }
 
+#define ID_MAP_EXPECTED                                                                            \
+    "expected INSIDE:HOST:COUNT ranges separated by spaces, e.g. 0:7000000:65536, mapping "        \
+    "container id 0"
+
+/* uid_map / gid_map: up to USERNS_MAP_MAX ranges INSIDE:HOST:COUNT, no
+ * two overlapping inside or on the host, HOST never 0 (the host's root),
+ * and container id 0 (its root) mapped. false after reporting. */
+static bool parse_id_map(struct parser *p, const struct raw_section *s, int key,
+                         const struct raw_value *v, struct id_range *ret, size_t *ret_n)
+{
+    const char *w = v->value;
+    size_t n = 0;
+    bool root = false;
+
+    while (*w) {
+        size_t len = strcspn(w, " \t,");
+        uint64_t f[3];
+        const char *q = w, *end = w + len;
+        int got = 0;
+
+        if (len == 0) {
+            w++;
+            continue;
+        }
+        while (got < 3) {
+            size_t part = strcspn(q, ":");
+            if (part > (size_t) (end - q))
+                part = (size_t) (end - q);
+            if (id_from_string(q, part, &f[got]) < 0 || f[got] > UINT32_MAX)
+                break;
+            got++;
+            q += part;
+            if (got < 3) {
+                if (q >= end || *q != ':')
+                    break;
+                q++;
+            }
+        }
+        if (got != 3 || q != end) {
+            section_error(p, s, v->line, key, "invalid range '%.*s' (" ID_MAP_EXPECTED ")",
+                          (int) len, w);
+            return false;
+        }
+        if (f[2] == 0 || f[0] + f[2] > UINT32_MAX || f[1] + f[2] > UINT32_MAX) {
+            section_error(p, s, v->line, key,
+                          "range '%.*s' is empty or ends past id 4294967294 (" ID_MAP_EXPECTED ")",
+                          (int) len, w);
+            return false;
+        }
+        if (f[1] == 0) {
+            section_error(p, s, v->line, key,
+                          "range '%.*s' maps the host's root, id 0 (expected host ids of at "
+                          "least 1)",
+                          (int) len, w);
+            return false;
+        }
+        if (n == USERNS_MAP_MAX) {
+            section_error(p, s, v->line, key, "more than %d ranges", USERNS_MAP_MAX);
+            return false;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((f[0] < (uint64_t) ret[i].inside + ret[i].count && ret[i].inside < f[0] + f[2]) ||
+                (f[1] < (uint64_t) ret[i].host + ret[i].count && ret[i].host < f[1] + f[2])) {
+                section_error(p, s, v->line, key,
+                              "range '%.*s' overlaps %" PRIu32 ":%" PRIu32 ":%" PRIu32
+                              " (expected ranges apart inside and on the host)",
+                              (int) len, w, ret[i].inside, ret[i].host, ret[i].count);
+                return false;
+            }
+        ret[n++] = (struct id_range){(uint32_t) f[0], (uint32_t) f[1], (uint32_t) f[2]};
+        root |= f[0] == 0;
+        w += len;
+    }
+    if (n == 0 || !root) {
+        section_error(p, s, v->line, key, "container id 0 is not mapped (" ID_MAP_EXPECTED ")");
+        return false;
+    }
+    *ret_n = n;
+    return true;
+}
+
+/* uid_map and gid_map: each defaults to the other; either means a user
+ * namespace, so userns = ... beside them is a contradiction. */
+static void build_id_maps(struct parser *p, const struct raw_section *s, struct userns_spec *u)
+{
+    const struct raw_value *um = raw_get(s, CTR_UID_MAP), *gm = raw_get(s, CTR_GID_MAP);
+    bool ok = true;
+
+    if (!um && !gm)
+        return;
+    if (u->line > 0) {
+        section_error(p, s, um ? um->line : gm->line, um ? CTR_UID_MAP : CTR_GID_MAP,
+                      "given with userns (line %u) (expected one or the other: uid_map and "
+                      "gid_map imply a user namespace)",
+                      u->line);
+        *u = (struct userns_spec){};
+        return;
+    }
+    if (um)
+        ok &= parse_id_map(p, s, CTR_UID_MAP, um, u->uid_map, &u->n_uid_map);
+    if (gm)
+        ok &= parse_id_map(p, s, CTR_GID_MAP, gm, u->gid_map, &u->n_gid_map);
+    if (!ok) {
+        *u = (struct userns_spec){};
+        return;
+    }
+    if (!um) {
+        memcpy(u->uid_map, u->gid_map, sizeof(u->uid_map));
+        u->n_uid_map = u->n_gid_map;
+    }
+    if (!gm) {
+        memcpy(u->gid_map, u->uid_map, sizeof(u->gid_map));
+        u->n_gid_map = u->n_uid_map;
+    }
+    u->uid_map_line = um ? um->line : 0;
+    u->gid_map_line = gm ? gm->line : 0;
+    u->enabled = true;
+}
+
 /* userns = no | yes | HOSTID:COUNT. A pool range is only counted here;
  * which one a container gets is decided by name at start. The checks
  * across containers come in resolve_userns(). */
@@ -2427,19 +2550,18 @@ static void build_userns(struct parser *p, const struct raw_section *s, struct c
     bool yes;
 
     *u = (struct userns_spec){};
-    if (!v)
-        return;
-    u->line = v->line;
-    if (parse_bool(v->value, &yes) == 0) {
-        u->enabled = u->from_pool = yes;
-        u->count = yes ? USERNS_RANGE : 0;
-        return;
+    if (v) {
+        u->line = v->line;
+        if (parse_bool(v->value, &yes) == 0) {
+            u->enabled = u->from_pool = yes;
+            u->count = yes ? USERNS_RANGE : 0;
+        } else if (parse_id_range(p, s, CTR_USERNS, v, false, &start, &count)) {
+            u->enabled = true;
+            u->host_start = start;
+            u->count = count;
+        }
     }
-    if (parse_id_range(p, s, CTR_USERNS, v, false, &start, &count)) {
-        u->enabled = true;
-        u->host_start = start;
-        u->count = count;
-    }
+    build_id_maps(p, s, u);
 }
 
 static int build_container(struct parser *p, const struct raw_section *s,
@@ -2779,6 +2901,42 @@ static int resolve_network(struct parser *p, struct corral_config *c)
  * overlap another or the pool, and the pool must have a range for every
  * container that asks for one. As with addresses, a clash is reported
  * on the later container, naming the first earlier one it overlaps. */
+/* The host ids a container's namespace takes, but a pool range's (not
+ * known yet): its HOSTID:COUNT, or every line of its uid and gid maps. */
+static size_t host_ranges(const struct userns_spec *u, struct id_range out[2 * USERNS_MAP_MAX])
+{
+    size_t n = 0;
+
+    if (!u->enabled || u->from_pool)
+        return 0;
+    if (u->n_uid_map == 0) {
+        out[0] = (struct id_range){0, u->host_start, u->count};
+        return 1;
+    }
+    for (size_t i = 0; i < u->n_uid_map; i++)
+        out[n++] = u->uid_map[i];
+    for (size_t i = 0; i < u->n_gid_map; i++)
+        out[n++] = u->gid_map[i];
+    return n;
+}
+
+/* Where the i-th of host_ranges() was written: its line, and its key. */
+static unsigned range_origin(const struct userns_spec *u, size_t i, int *ret_key)
+{
+    bool uid = i < u->n_uid_map;
+    int key = u->n_uid_map == 0 ? CTR_USERNS : uid ? CTR_UID_MAP : CTR_GID_MAP;
+    unsigned line = u->n_uid_map == 0 ? u->line : uid ? u->uid_map_line : u->gid_map_line;
+
+    /* A map that defaulted to the other was written as the other. */
+    if (key != CTR_USERNS && line == 0) {
+        key = key == CTR_UID_MAP ? CTR_GID_MAP : CTR_UID_MAP;
+        line = key == CTR_UID_MAP ? u->uid_map_line : u->gid_map_line;
+    }
+    if (ret_key)
+        *ret_key = key;
+    return line;
+}
+
 static void resolve_userns(struct parser *p, const struct corral_config *c, bool pool_ok)
 {
     const struct supervisor_spec *sup = &c->sup;
@@ -2799,7 +2957,9 @@ static void resolve_userns(struct parser *p, const struct corral_config *c, bool
         const struct container_spec *ctr = &c->containers[i];
         const struct userns_spec *u = &ctr->userns;
         const struct raw_section *s = find_section(p, SECTION_CONTAINER, ctr->name);
-        uint64_t start = u->host_start, end = start + u->count;
+        struct id_range mine[2 * USERNS_MAP_MAX], theirs[2 * USERNS_MAP_MAX];
+        size_t n_mine = host_ranges(u, mine);
+        bool reported = false;
 
         if (!u->enabled)
             continue;
@@ -2808,24 +2968,37 @@ static void resolve_userns(struct parser *p, const struct corral_config *c, bool
                 over = ctr;
             continue;
         }
-        for (size_t j = 0; j < i; j++) {
+        for (size_t j = 0; j < i && !reported; j++) {
             const struct userns_spec *o = &c->containers[j].userns;
-            if (o->enabled && !o->from_pool && start < (uint64_t) o->host_start + o->count &&
-                o->host_start < end) {
-                section_error(p, s, u->line, CTR_USERNS,
-                              "%" PRIu32 ":%" PRIu32 " overlaps %" PRIu32 ":%" PRIu32
-                              " of container '%s' (line %u) (expected host ids no other "
-                              "container maps)",
-                              u->host_start, u->count, o->host_start, o->count,
-                              c->containers[j].name, o->line);
+            size_t n_theirs = host_ranges(o, theirs);
+
+            for (size_t a = 0; a < n_mine && !reported; a++)
+                for (size_t b = 0; b < n_theirs && !reported; b++)
+                    if (mine[a].host < (uint64_t) theirs[b].host + theirs[b].count &&
+                        theirs[b].host < (uint64_t) mine[a].host + mine[a].count) {
+                        int key;
+                        unsigned line = range_origin(u, a, &key);
+
+                        section_error(p, s, line, key,
+                                      "%" PRIu32 ":%" PRIu32 " overlaps %" PRIu32 ":%" PRIu32
+                                      " of container '%s' (line %u) (expected host ids no "
+                                      "other container maps)",
+                                      mine[a].host, mine[a].count, theirs[b].host, theirs[b].count,
+                                      c->containers[j].name, range_origin(o, b, NULL));
+                        reported = true;
+                    }
+        }
+        for (size_t a = 0; pool_ok && a < n_mine; a++)
+            if (mine[a].host < pool_end && pool_start < (uint64_t) mine[a].host + mine[a].count) {
+                int key;
+                unsigned line = range_origin(u, a, &key);
+
+                section_error(p, s, line, key,
+                              "%" PRIu32 ":%" PRIu32 " overlaps %s (expected host ids outside "
+                              "%" PRIu64 " to %" PRIu64 ", or a userns_pool elsewhere)",
+                              mine[a].host, mine[a].count, pool, pool_start, pool_end - 1);
                 break;
             }
-        }
-        if (pool_ok && start < pool_end && pool_start < end)
-            section_error(p, s, u->line, CTR_USERNS,
-                          "%" PRIu32 ":%" PRIu32 " overlaps %s (expected host ids outside "
-                          "%" PRIu64 " to %" PRIu64 ", or a userns_pool elsewhere)",
-                          u->host_start, u->count, pool, pool_start, pool_end - 1);
     }
     /* Once, on the first container the pool cannot serve. */
     if (pool_ok && over)
@@ -3311,8 +3484,21 @@ static void dump_security(const struct container_spec *ctr, FILE *f)
     }
 }
 
+static void dump_id_map(const char *key, const struct id_range *r, size_t n, FILE *f)
+{
+    fprintf(f, "%s =", key);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, " %" PRIu32 ":%" PRIu32 ":%" PRIu32, r[i].inside, r[i].host, r[i].count);
+    fputc('\n', f);
+}
+
 static void dump_userns(const struct userns_spec *u, FILE *f)
 {
+    if (u->n_uid_map > 0) {
+        dump_id_map("uid_map", u->uid_map, u->n_uid_map, f);
+        dump_id_map("gid_map", u->gid_map, u->n_gid_map, f);
+        return;
+    }
     if (!u->enabled)
         fprintf(f, "userns = no\n");
     else if (u->from_pool)

@@ -58,14 +58,29 @@ struct supervisor_spec {
     unsigned userns_pool_line;
 };
 
-/* userns = no | yes | HOSTID:COUNT. With a user namespace the container's
- * ids 0..count-1 are host ids host_start..; its root is not the host's. */
+#define USERNS_MAP_MAX 8
+
+/* One line of a uid or gid map: container ids inside..inside+count-1 are
+ * host ids host..host+count-1. */
+struct id_range {
+    uint32_t inside, host, count;
+};
+
+/* userns = no | yes | HOSTID:COUNT, or explicit uid_map/gid_map. With a
+ * user namespace the container's ids 0..count-1 are host ids
+ * host_start..; its root is not the host's. */
 struct userns_spec {
     bool enabled;
     bool from_pool;      /* yes: a 65536-id range from the pool, stable per name */
     uint32_t host_start; /* HOSTID:COUNT only (the pool's is found at start) */
     uint32_t count;      /* 65536 with the pool */
     unsigned line;       /* of the userns key, 0 if not given */
+    /* uid_map = INSIDE:HOST:COUNT... (and gid_map; each defaults to the
+     * other): explicit maps instead of one range. n_uid_map == 0 when not
+     * given; then host_start and count hold 0 and the whole range. */
+    struct id_range uid_map[USERNS_MAP_MAX], gid_map[USERNS_MAP_MAX];
+    size_t n_uid_map, n_gid_map;
+    unsigned uid_map_line, gid_map_line; /* 0 when the map is the other one's */
 };
 
 struct network_spec {

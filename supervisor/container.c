@@ -693,6 +693,10 @@ static int start_run(struct container *c)
         .userns = s->userns.enabled,
         .userns_host = c->userns_host,
         .userns_count = s->userns.count,
+        .uid_map = s->userns.uid_map,
+        .n_uid_map = s->userns.n_uid_map,
+        .gid_map = s->userns.gid_map,
+        .n_gid_map = s->userns.n_gid_map,
     };
     r = runtime_spawn(&plan, &res);
     if (r < 0)

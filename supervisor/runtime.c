@@ -540,17 +540,25 @@ fail:
     return -ENOMEM;
 }
 
-static int write_id_map(pid_t pid, const char *which, uint32_t host, uint32_t count)
+/* A map in one write (the kernel takes it whole or not at all): the given
+ * lines, or "0 HOST COUNT". */
+static int write_id_map(pid_t pid, const char *which, const struct id_range *r, size_t n,
+                        uint32_t host, uint32_t count)
 {
-    char path[64], map[64];
+    char path[64], map[USERNS_MAP_MAX * 36 + 1];
+    int len = 0;
+    _cleanup_close_ int fd = -EBADF;
 
     snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, which);
-    int len = snprintf(map, sizeof(map), "0 %" PRIu32 " %" PRIu32 "\n", host, count);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
+    if (n == 0)
+        len = snprintf(map, sizeof(map), "0 %" PRIu32 " %" PRIu32 "\n", host, count);
+    for (size_t i = 0; i < n && i < USERNS_MAP_MAX; i++)
+        len +=
+            snprintf(map + len, sizeof(map) - (size_t) len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+                     r[i].inside, r[i].host, r[i].count);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return negative_errno();
-    /* The kernel takes a map in one write or not at all. */
     if (write(fd, map, (size_t) len) != len)
         return errno ? negative_errno() : -EIO;
     return 0;
@@ -569,9 +577,11 @@ static int prepare_child(const struct spawn_plan *p, struct spawn_result *ret)
 
     if (p->userns) {
         ret->fail_step = "write the user namespace's id maps";
-        r = write_id_map(ret->pid, "uid_map", p->userns_host, p->userns_count);
+        r = write_id_map(ret->pid, "uid_map", p->uid_map, p->n_uid_map, p->userns_host,
+                         p->userns_count);
         if (r >= 0)
-            r = write_id_map(ret->pid, "gid_map", p->userns_host, p->userns_count);
+            r = write_id_map(ret->pid, "gid_map", p->gid_map, p->n_gid_map, p->userns_host,
+                             p->userns_count);
         if (r < 0)
             return r;
 

@@ -9,6 +9,7 @@
 #include <sys/capability.h>
 #include <sys/types.h>
 
+struct id_range;
 struct rlimit_spec;
 struct seccomp_filter;
 
@@ -76,6 +77,9 @@ struct spawn_plan {
     /* A user namespace: container ids 0..count-1 are host ids host.. */
     bool userns;
     uint32_t userns_host, userns_count;
+    /* ... or, when n_uid_map > 0, these maps (uid_map/gid_map) */
+    const struct id_range *uid_map, *gid_map;
+    size_t n_uid_map, n_gid_map;
 };
 
 /* The capability state for plan->cap_iab and plan->caps: exactly the

@@ -222,6 +222,9 @@ def test_userns(env: Env):
                                  "userns": "yes", "rootfs": rootfs}),
                           ("fixed", {"command": "payload wait", "userns": "7000000:65536",
                                      "rootfs": rootfs}),
+                          ("mapped", {"command": "payload wait", "rootfs": rootfs,
+                                      "uid_map": "0:7100000:1000 1000:7200000:64536",
+                                      "gid_map": "0:7300000:65536"}),
                           ("plain", {"command": "payload wait"})])
 
     rootfs = env.rootfs()
@@ -262,6 +265,12 @@ def test_userns(env: Env):
     check(uid_map(v["pid"])[0][1] != pool[0][1], "two containers share a range")
     fixed = env.wait_status("fixed", "running")
     check(uid_map(fixed["pid"]) == [(0, 7000000, 65536)], str(uid_map(fixed["pid"])))
+    mapped = env.wait_status("mapped", "running")
+    check(uid_map(mapped["pid"]) == [(0, 7100000, 1000), (1000, 7200000, 64536)],
+          str(uid_map(mapped["pid"])))
+    with open(f"/proc/{mapped['pid']}/gid_map") as f:
+        check(f.read().split() == ["0", "7300000", "65536"], "gid_map")
+    check(host_uid(mapped["pid"]) == 7100000, f"mapped runs as {host_uid(mapped['pid'])}")
     check(uid_map(env.wait_status("plain", "running")["pid"]) == [(0, 0, 4294967295)],
           "a container without userns has one")
     # cgroups and networking work from inside a user namespace.

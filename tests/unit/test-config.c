@@ -245,7 +245,10 @@ static bool security_equal(const struct container_spec *x, const struct containe
 static bool userns_equal(const struct userns_spec *u, const struct userns_spec *v)
 {
     return u->enabled == v->enabled && u->from_pool == v->from_pool &&
-           u->host_start == v->host_start && u->count == v->count;
+           u->host_start == v->host_start && u->count == v->count && u->n_uid_map == v->n_uid_map &&
+           u->n_gid_map == v->n_gid_map &&
+           memcmp(u->uid_map, v->uid_map, u->n_uid_map * sizeof(*u->uid_map)) == 0 &&
+           memcmp(u->gid_map, v->gid_map, u->n_gid_map * sizeof(*u->gid_map)) == 0;
 }
 
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
@@ -901,7 +904,7 @@ static void test_error_unknown_key(void)
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
         "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
-        "readonly_rootfs, rlimit_NAME, userns)");
+        "readonly_rootfs, rlimit_NAME, userns, uid_map, gid_map)");
     expect_only("[supervisor]\nRun_dir = /x\n",
                 "2: [supervisor] Run_dir: unknown key (expected one of: " SUP_KEYS ")");
     /* Limits belong to containers. */
@@ -921,7 +924,7 @@ static void test_error_unknown_key(void)
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
         "start_grace, success_exit_codes, depends_on, log_max_size, log_max_files, network, "
         "ip, mac, publish, connect, cap_add, cap_drop, seccomp, no_new_privileges, mask_paths, "
-        "readonly_rootfs, rlimit_NAME, userns)");
+        "readonly_rootfs, rlimit_NAME, userns, uid_map, gid_map)");
     expect_error("[supervisor]\nrestart-max = 3\n", 2, "restart-max: unknown key");
     expect_only("[network]\ngw = 1.2.3.4\n",
                 "2: [network] gw: unknown key (expected one of: bridge, subnet, gateway, nat, "
@@ -2971,7 +2974,8 @@ static void test_error_rlimit_unknown(void)
     /* Not a limit: the ordinary list, with rlimit_NAME standing for them. */
     expect_error(MIN_CTR "rlimit = 1\n", 4,
                  "rlimit: unknown key (expected one of: rootfs, command, ");
-    expect_error(MIN_CTR "rlimit = 1\n", 4, "readonly_rootfs, rlimit_NAME, userns)");
+    expect_error(MIN_CTR "rlimit = 1\n", 4,
+                 "readonly_rootfs, rlimit_NAME, userns, uid_map, gid_map)");
     /* Per container only. */
     expect_only("[supervisor]\nrlimit_nofile = 1\n",
                 "2: [supervisor] rlimit_nofile: unknown key (expected one of: " SUP_KEYS ")");
@@ -3339,6 +3343,60 @@ static void test_error_userns_pool_too_small(void)
     c = load_ok(many);
     ASSERT_EQ(c->n_containers, 100);
     config_free(c);
+}
+
+static void test_id_maps(void)
+{
+    struct corral_config *c =
+        load_ok(MIN_CTR "uid_map = 0:7000000:1000 1000:1000:1, 1001:7001001:64535\n");
+    const struct userns_spec *u = &c->containers[0].userns;
+    _cleanup_free_ char *text = dump(c);
+
+    ASSERT(u->enabled && !u->from_pool);
+    ASSERT_EQ_U(u->n_uid_map, 3u);
+    ASSERT_EQ_U(u->uid_map[1].inside, 1000u);
+    ASSERT_EQ_U(u->uid_map[1].host, 1000u);
+    ASSERT_EQ_U(u->uid_map[2].count, 64535u);
+    /* gid_map defaults to uid_map */
+    ASSERT_EQ_U(u->n_gid_map, 3u);
+    ASSERT_EQ_U(u->gid_map[2].host, 7001001u);
+    ASSERT(strstr(text, "uid_map = 0:7000000:1000 1000:1000:1 1001:7001001:64535\n"
+                        "gid_map = 0:7000000:1000 1000:1000:1 1001:7001001:64535\n"));
+    ASSERT(!strstr(text, "userns ="));
+    assert_round_trip(c);
+    config_free(c);
+
+    c = load_ok(MIN_CTR "gid_map = 0:7100000:65536\nuid_map = 0:7000000:65536\n");
+    ASSERT_EQ_U(c->containers[0].userns.gid_map[0].host, 7100000u);
+    ASSERT_EQ_U(c->containers[0].userns.uid_map[0].host, 7000000u);
+    assert_round_trip(c);
+    config_free(c);
+}
+
+static void test_error_id_maps(void)
+{
+    expect_error(MIN_CTR "uid_map = 1:7000000:10\n", 4, "container id 0 is not mapped");
+    expect_error(MIN_CTR "uid_map = 0:7000000\n", 4, "invalid range '0:7000000'");
+    expect_error(MIN_CTR "uid_map = 0:7000000:10:1\n", 4, "invalid range '0:7000000:10:1'");
+    expect_error(MIN_CTR "uid_map = 0:x:10\n", 4, "invalid range '0:x:10'");
+    expect_error(MIN_CTR "uid_map = 0:0:10\n", 4, "maps the host's root");
+    expect_error(MIN_CTR "uid_map = 0:7000000:0\n", 4, "is empty or ends past");
+    expect_error(MIN_CTR "uid_map = 0:4294967290:10\n", 4, "is empty or ends past");
+    expect_error(MIN_CTR "uid_map = 0:7000000:10 5:8000000:10\n", 4,
+                 "range '5:8000000:10' overlaps 0:7000000:10");
+    expect_error(MIN_CTR "uid_map = 0:7000000:10 20:7000005:10\n", 4,
+                 "range '20:7000005:10' overlaps 0:7000000:10");
+    expect_error(MIN_CTR "uid_map = 0:7000000:1 1:7000001:1 2:7000002:1 3:7000003:1 "
+                         "4:7000004:1 5:7000005:1 6:7000006:1 7:7000007:1 8:7000008:1\n",
+                 4, "more than 8 ranges");
+    expect_error(MIN_CTR "userns = yes\nuid_map = 0:7000000:10\n", 5, "given with userns (line 4)");
+    expect_error(MIN_CTR "userns = no\ngid_map = 0:7000000:10\n", 5, "given with userns (line 4)");
+    /* Host ids are one container's alone, and not the pool's. */
+    expect_error(MIN_CTR "uid_map = 0:150000:10\n", 4, "overlaps the default pool");
+    expect_error("[container a]\nrootfs = /a\ncommand = x\nuserns = 7000000:65536\n"
+                 "[container b]\nrootfs = /b\ncommand = x\nuid_map = 0:8000000:10\n"
+                 "gid_map = 0:7000100:10\n",
+                 9, "7000100:10 overlaps 7000000:65536 of container 'a' (line 4)");
 }
 
 static void test_dump_userns(void)
@@ -4325,6 +4383,8 @@ static const struct test tests[] = {
     T(test_dump_policy_forms),
     T(test_dump_round_trip_network),
     T(test_dump_security),
+    T(test_id_maps),
+    T(test_error_id_maps),
     T(test_dump_userns),
     T(test_argv_to_string),
     T(test_error_success_exit_code_long_word),
