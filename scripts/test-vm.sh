@@ -22,7 +22,7 @@ tests/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-3600}" \
     --env PYTHONDONTWRITEBYTECODE=1 \
     -- /bin/sh -c '
         echo "# guest: $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
-        for t in tests/integration/test_*.py; do
+        for t in tests/integration/test_*.py tests/security/test_*.py; do
             echo "#### corral-test: $t"
             /usr/bin/python3 -u "$t"
         done

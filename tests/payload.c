@@ -596,7 +596,7 @@ static void act_ns(char **argv, int argc)
     }
 }
 
-/* ---- escape attempts (tests/integration/test_security.py) ---- */
+/* ---- escape attempts (tests/security/test_escapes.py) ---- */
 
 static long raw_int80(long nr, long a, long b, long c)
 {

@@ -8,7 +8,10 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from harness import CORRAL, PAYLOAD, Env, Skipped, check, run, wait_for
 
 # What each `payload try` attempt comes to with the defaults, and why.
