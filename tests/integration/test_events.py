@@ -16,6 +16,10 @@ def test_events_stream_in_order(env: Env):
                                  "restart_delay": "50ms", "start_grace": "100ms"})])
     env.up()
     env.wait_status("svc", "running")
+    # Quiet before anyone subscribes: crash's first runs end in fatal. (The
+    # subscribers connect one after the other; an event between two
+    # connections would be seen by some and not others.)
+    env.wait_status("crash", lambda c: c["state"] == "fatal", timeout=20)
     # The CLI, as a script would use it, and a second subscriber.
     cli = subprocess.Popen([CORRAL, "--run-dir", env.run_dir, "events", "--json"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
