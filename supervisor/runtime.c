@@ -69,7 +69,11 @@ const char *spawn_step_to_string(int step)
     return step_names[step];
 }
 
-/* ---- child side: raw syscalls only, no allocation, no stdio ---- */
+/* ---- child side: raw syscalls, no stdio, no logging ---- */
+
+/* The one exception is libcap's cap_iab_set_proc() and cap_set_proc() in
+ * set_caps(), which may allocate; the supervisor is single-threaded, so
+ * the child's copy of the heap is consistent. */
 
 static _noreturn_ void child_fail(int errfd, int step, int err, const char *path)
 {
