@@ -89,6 +89,11 @@ enum {
 enum { NET_BRIDGE, NET_SUBNET, NET_GATEWAY, NET_NAT, NET_ICC, NET_DNS, _NET_KEY_MAX };
 enum {
     CTR_ROOTFS,
+    CTR_IMAGE,
+    CTR_ROOTFS_MODE,
+    CTR_EPHEMERAL,
+    CTR_VOLUME,
+    CTR_TMPFS,
     CTR_COMMAND,
     CTR_HOSTNAME,
     CTR_ENV,
@@ -184,6 +189,11 @@ static const char *const section_keys[_SECTION_KIND_MAX][KEYS_MAX] = {
     [SECTION_CONTAINER] =
         {
             [CTR_ROOTFS] = "rootfs",
+            [CTR_IMAGE] = "image",
+            [CTR_ROOTFS_MODE] = "rootfs_mode",
+            [CTR_EPHEMERAL] = "ephemeral",
+            [CTR_VOLUME] = "volume",
+            [CTR_TMPFS] = "tmpfs",
             [CTR_COMMAND] = "command",
             [CTR_HOSTNAME] = "hostname",
             [CTR_ENV] = "env",
@@ -319,6 +329,17 @@ const char *restart_policy_to_string(enum restart_policy p)
     return p < _RESTART_POLICY_MAX ? restart_policy_names[p] : "unknown";
 }
 
+static const char *const rootfs_mode_names[] = {
+    [ROOTFS_OVERLAY] = "overlay",
+    [ROOTFS_BIND] = "bind",
+    [ROOTFS_COPY] = "copy",
+};
+
+const char *rootfs_mode_to_string(enum rootfs_mode m)
+{
+    return (size_t) m < ELEMENTSOF(rootfs_mode_names) ? rootfs_mode_names[m] : "unknown";
+}
+
 static const char *const default_path_env =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -341,6 +362,10 @@ struct raw_section {
     size_t n_env;
     struct raw_value *publish;
     size_t n_publish;
+    struct raw_value *volume;
+    size_t n_volume;
+    struct raw_value *tmpfs;
+    size_t n_tmpfs;
 };
 
 struct diag_entry {
@@ -471,6 +496,12 @@ static void raw_section_free(struct raw_section *s)
     for (size_t i = 0; i < s->n_publish; i++)
         free(s->publish[i].value);
     free(s->publish);
+    for (size_t i = 0; i < s->n_volume; i++)
+        free(s->volume[i].value);
+    free(s->volume);
+    for (size_t i = 0; i < s->n_tmpfs; i++)
+        free(s->tmpfs[i].value);
+    free(s->tmpfs);
     free(s);
 }
 
@@ -775,6 +806,16 @@ static bool raw_list(struct raw_section *s, int key, struct raw_value ***ret_lis
         *ret_n = &s->n_publish;
         return true;
     }
+    if (key == CTR_VOLUME) {
+        *ret_list = &s->volume;
+        *ret_n = &s->n_volume;
+        return true;
+    }
+    if (key == CTR_TMPFS) {
+        *ret_list = &s->tmpfs;
+        *ret_n = &s->n_tmpfs;
+        return true;
+    }
     return false;
 }
 
@@ -893,46 +934,54 @@ static int get_base_dir(struct parser *p, const char **ret)
     return 0;
 }
 
-/* A path; relative ones are resolved against the INI's directory. what
- * tells an empty value what is expected, e.g. "a directory, e.g. /srv/web". */
-static int parse_path(struct parser *p, const struct raw_section *s, int key,
-                      const struct raw_value *v, const char *what, char **ret)
+/* A path on line; relative ones are resolved against the INI's directory.
+ * what tells an empty value what is expected, e.g. "a directory, e.g.
+ * /srv/web". *ret is replaced only on success; -ENOMEM is the only error
+ * returned, the others are reported. */
+static int resolve_path(struct parser *p, const struct raw_section *s, int key, unsigned line,
+                        const char *value, const char *what, char **ret)
 {
     _cleanup_free_ char *joined = NULL;
     const char *base;
     char *r;
     int k;
 
-    if (!*v->value) {
-        section_error(p, s, v->line, key, "empty path (expected %s)", what);
+    if (!*value) {
+        section_error(p, s, line, key, "empty path (expected %s)", what);
         return 0;
     }
-    if (v->value[0] != '/') {
+    if (value[0] != '/') {
         k = get_base_dir(p, &base);
         if (k == -ENOMEM)
             return k;
         if (k < 0) {
-            section_error(p, s, v->line, key, "cannot resolve relative path '%s': %s", v->value,
+            section_error(p, s, line, key, "cannot resolve relative path '%s': %s", value,
                           strerror(-k));
             return 0;
         }
-        joined = path_join(base, v->value);
+        joined = path_join(base, value);
         if (!joined)
             return -ENOMEM;
     }
-    r = normalize_path(joined ?: v->value);
+    r = normalize_path(joined ?: value);
     if (!r)
         return -ENOMEM;
     /* "/srv/a /" is the directory "a ": an INI value cannot end in a space,
      * so `corral check` could not print it back. */
     if (isspace((unsigned char) r[strlen(r) - 1])) {
-        section_error(p, s, v->line, key, "'%s' ends in a space (expected %s)", r, what);
+        section_error(p, s, line, key, "'%s' ends in a space (expected %s)", r, what);
         free(r);
         return 0;
     }
     free(*ret);
     *ret = r;
     return 0;
+}
+
+static int parse_path(struct parser *p, const struct raw_section *s, int key,
+                      const struct raw_value *v, const char *what, char **ret)
+{
+    return resolve_path(p, s, key, v->line, v->value, what, ret);
 }
 
 static int parse_dir(struct parser *p, const struct raw_section *s, int key,
@@ -2564,6 +2613,427 @@ static void build_userns(struct parser *p, const struct raw_section *s, struct c
     build_id_maps(p, s, u);
 }
 
+/* The root file system and the mounts (issue 7). The parser only reads
+ * them: whether a rootfs or a volume's host side is there is
+ * config_check_host()'s question, whether an image is, the image store's. */
+
+#define ROOTFS_WHAT "a directory or an archive, e.g. /srv/web or /srv/web.tar.gz"
+#define IMAGE_NAME_MAX 128
+#define IMAGE_EXPECTED                                                                             \
+    "expected the name given to corral image import FILE --name NAME: 1 to 128 characters of "     \
+    "A-Z, a-z, 0-9, '.', '_', ':' or '-', starting with a letter or digit"
+#define ROOTFS_MODE_EXPECTED "expected overlay, bind or copy"
+#define VOLUME_EXPECTED                                                                            \
+    "expected HOST:CONTAINER, HOST:CONTAINER:ro or HOST:CONTAINER:rw, e.g. /srv/data:/data:ro; "   \
+    "a HOST or CONTAINER path with ':' cannot be written"
+#define TARGET_EXPECTED "expected an absolute path inside the container, e.g. /data"
+#define TMPFS_EXPECTED                                                                             \
+    "expected PATH or PATH:OPTIONS, OPTIONS being size=SIZE and mode=OCTAL separated by commas, "  \
+    "e.g. /cache:size=64M,mode=1777"
+#define TMPFS_SIZE_MIN 4096
+#define TMPFS_MODE_DEFAULT 01777
+
+bool config_image_name_is_valid(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n < 1 || n > IMAGE_NAME_MAX || !ascii_alnum(name[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!ascii_alnum(name[i]) && !strchr("._:-", name[i]))
+            return false;
+    return true;
+}
+
+/* Of two keys that contradict each other, the one written later is
+ * reported (as cap_add and cap_drop are). */
+static const struct raw_value *later(const struct raw_value *a, const struct raw_value *b,
+                                     int key_a, int key_b, int *ret_key)
+{
+    bool b_later = b->line > a->line;
+
+    *ret_key = b_later ? key_b : key_a;
+    return b_later ? b : a;
+}
+
+/* rootfs or image (exactly one), rootfs_mode and ephemeral. */
+static int build_rootfs(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    const struct raw_value *rootfs = raw_get(s, CTR_ROOTFS), *image = raw_get(s, CTR_IMAGE);
+    const struct raw_value *mode = raw_get(s, CTR_ROOTFS_MODE), *eph = raw_get(s, CTR_EPHEMERAL);
+    const struct raw_value *v;
+    bool mode_ok;
+    int r, key;
+
+    if (!rootfs && !image)
+        section_error(p, s, s->line, CTR_ROOTFS,
+                      "missing required key (expected rootfs = PATH or image = NAME)");
+    else if (rootfs && image) {
+        v = later(rootfs, image, CTR_ROOTFS, CTR_IMAGE, &key);
+        section_error(p, s, v->line, key,
+                      "rootfs and image are exclusive (one root file system per container)");
+    }
+    if (rootfs) {
+        c->rootfs_line = rootfs->line;
+        r = parse_path(p, s, CTR_ROOTFS, rootfs, ROOTFS_WHAT, &c->rootfs);
+        if (r < 0)
+            return r;
+    }
+    if (image) {
+        c->image_line = image->line;
+        if (!config_image_name_is_valid(image->value))
+            section_error(p, s, image->line, CTR_IMAGE,
+                          "invalid image name '%s' (" IMAGE_EXPECTED ")", image->value);
+        else if ((r = set_string(&c->image, image->value)) < 0)
+            return r;
+    }
+
+    c->rootfs_mode = ROOTFS_OVERLAY;
+    if (mode) {
+        c->rootfs_mode_line = mode->line;
+        mode_ok = false;
+        for (size_t i = 0; i < ELEMENTSOF(rootfs_mode_names); i++)
+            if (streq(mode->value, rootfs_mode_names[i])) {
+                c->rootfs_mode = (enum rootfs_mode) i;
+                mode_ok = true;
+            }
+        if (!mode_ok)
+            section_error(p, s, mode->line, CTR_ROOTFS_MODE,
+                          "invalid rootfs mode '%s' (" ROOTFS_MODE_EXPECTED ")", mode->value);
+    }
+    c->ephemeral = false;
+    parse_flag(p, s, CTR_EPHEMERAL, &c->ephemeral);
+
+    /* An image is shared by every container that runs on it: written in
+     * place, one container would change the others' root. */
+    if (c->rootfs_mode == ROOTFS_BIND && image) {
+        v = later(mode, image, CTR_ROOTFS_MODE, CTR_IMAGE, &key);
+        section_error(p, s, v->line, key,
+                      "rootfs_mode = bind would let the container write into the shared image; "
+                      "use overlay or copy");
+    }
+    if (c->rootfs_mode == ROOTFS_BIND && c->ephemeral) {
+        v = later(mode, eph, CTR_ROOTFS_MODE, CTR_EPHEMERAL, &key);
+        section_error(p, s, v->line, key,
+                      "ephemeral = yes needs rootfs_mode = overlay or copy (bind writes into the "
+                      "rootfs itself)");
+    }
+    return 0;
+}
+
+/* A mount point inside the container: a volume's CONTAINER side or a
+ * tmpfs's PATH, given as text of length n from the value whole. Absolute,
+ * normalised, staying inside (no ".."), not the root, not over the
+ * kernel's file systems. *ret is set only if it is usable. */
+static int parse_target(struct parser *p, const struct raw_section *s, int key,
+                        const struct raw_value *v, const char *text, size_t n, char **ret)
+{
+    _cleanup_free_ char *raw = strndup(text, n), *t = NULL;
+
+    if (!raw)
+        return -ENOMEM;
+    if (!*raw) {
+        section_error(p, s, v->line, key, "empty container path in '%s' (" TARGET_EXPECTED ")",
+                      v->value);
+        return 0;
+    }
+    if (raw[0] != '/') {
+        section_error(p, s, v->line, key, "container path '%s' is relative (" TARGET_EXPECTED ")",
+                      raw);
+        return 0;
+    }
+    t = normalize_path(raw);
+    if (!t)
+        return -ENOMEM;
+    /* The runtime mounts below the new root: ".." would climb out of it
+     * before the pivot, and resolving it here would be wrong across the
+     * image's symlinks. */
+    for (const char *c = t; *c;) {
+        size_t len = strcspn(++c, "/");
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            section_error(p, s, v->line, key,
+                          "container path '%s' has a '..' component (expected a path that stays "
+                          "inside the container, e.g. /data)",
+                          raw);
+            return 0;
+        }
+        c += len;
+    }
+    if (streq(t, "/")) {
+        section_error(p, s, v->line, key,
+                      "cannot mount over the container's root (expected a path below /, e.g. "
+                      "/data)");
+        return 0;
+    }
+    /* The runtime mounts proc and sysfs there, and masks parts of them:
+     * a mount over or below them would undo that or hide what the
+     * container's tools read. */
+    if (streq(t, "/proc") || strncmp(t, "/proc/", 6) == 0 || streq(t, "/sys") ||
+        strncmp(t, "/sys/", 5) == 0) {
+        section_error(p, s, v->line, key,
+                      "'%s' would hide the kernel's files (expected a path outside /proc and "
+                      "/sys)",
+                      t);
+        return 0;
+    }
+    *ret = TAKE_PTR(t);
+    return 0;
+}
+
+/* volume = HOST:CONTAINER[:ro|:rw]. Paths are split at ':', so neither
+ * may hold one. *ret_ok: the entry is whole in *ret; otherwise whatever
+ * it holds is freed by the caller. Every problem of the entry is reported. */
+static int parse_volume(struct parser *p, const struct raw_section *s, const struct raw_value *v,
+                        struct volume_spec *ret, bool *ret_ok)
+{
+    const char *str = v->value, *c1 = strchr(str, ':'), *c2, *mode = NULL;
+    _cleanup_free_ char *host = NULL;
+    bool ok = true;
+    int r;
+
+    *ret = (struct volume_spec){.line = v->line};
+    *ret_ok = false;
+    if (!c1) {
+        section_error(p, s, v->line, CTR_VOLUME, "invalid volume '%s' (" VOLUME_EXPECTED ")", str);
+        return 0;
+    }
+    c2 = strchr(c1 + 1, ':');
+    if (c2 && strchr(c2 + 1, ':')) {
+        section_error(p, s, v->line, CTR_VOLUME, "too many ':' in '%s' (" VOLUME_EXPECTED ")", str);
+        return 0;
+    }
+    if (c2)
+        mode = c2 + 1;
+    else
+        c2 = c1 + strlen(c1);
+
+    host = strndup(str, (size_t) (c1 - str));
+    if (!host)
+        return -ENOMEM;
+    if (!*host) {
+        section_error(p, s, v->line, CTR_VOLUME, "empty host path in '%s' (" VOLUME_EXPECTED ")",
+                      str);
+        ok = false;
+    } else {
+        r = resolve_path(p, s, CTR_VOLUME, v->line, host, "a host path, e.g. /srv/data:/data",
+                         &ret->source);
+        if (r < 0)
+            return r;
+        /* A relative HOST takes the INI file's directory, which could
+         * hold a ':' that the dump could not write back. */
+        if (ret->source && strchr(ret->source, ':')) {
+            section_error(p, s, v->line, CTR_VOLUME,
+                          "host path '%s' contains ':' (" VOLUME_EXPECTED ")", ret->source);
+            ok = false;
+        }
+        ok &= ret->source != NULL;
+    }
+
+    r = parse_target(p, s, CTR_VOLUME, v, c1 + 1, (size_t) (c2 - c1 - 1), &ret->target);
+    if (r < 0)
+        return r;
+    ok &= ret->target != NULL;
+
+    if (mode && streq(mode, "ro"))
+        ret->readonly = true;
+    else if (mode && !streq(mode, "rw")) {
+        section_error(p, s, v->line, CTR_VOLUME,
+                      "invalid mode '%s' in '%s' (expected ro or rw, e.g. /srv/data:/data:ro)",
+                      mode, str);
+        ok = false;
+    }
+    *ret_ok = ok;
+    return 0;
+}
+
+/* One tmpfs option, text of length n: size=SIZE or mode=OCTAL. */
+static int parse_tmpfs_option(struct parser *p, const struct raw_section *s,
+                              const struct raw_value *v, const char *text, size_t n,
+                              struct tmpfs_spec *t, bool *seen_size, bool *seen_mode)
+{
+    _cleanup_free_ char *opt = strndup(text, n);
+    const char *val;
+    uint64_t u;
+
+    if (!opt)
+        return -ENOMEM;
+    if (!*opt) {
+        section_error(p, s, v->line, CTR_TMPFS, "empty option in '%s' (" TMPFS_EXPECTED ")",
+                      v->value);
+        return -EINVAL;
+    }
+    if (strncmp(opt, "size=", 5) == 0) {
+        val = opt + 5;
+        if (*seen_size) {
+            section_error(p, s, v->line, CTR_TMPFS, "size given twice in '%s' (" TMPFS_EXPECTED ")",
+                          v->value);
+            return -EINVAL;
+        }
+        *seen_size = true;
+        if (parse_size(val, &u) < 0) {
+            section_error(p, s, v->line, CTR_TMPFS,
+                          "invalid size '%s' in '%s' (expected e.g. size=16M or size=1G)", val,
+                          v->value);
+            return -EINVAL;
+        }
+        if (u < TMPFS_SIZE_MIN) {
+            section_error(p, s, v->line, CTR_TMPFS, "size '%s' is too small (expected at least 4K)",
+                          val);
+            return -EINVAL;
+        }
+        t->size = u;
+        return 0;
+    }
+    if (strncmp(opt, "mode=", 5) == 0) {
+        val = opt + 5;
+        if (*seen_mode) {
+            section_error(p, s, v->line, CTR_TMPFS, "mode given twice in '%s' (" TMPFS_EXPECTED ")",
+                          v->value);
+            return -EINVAL;
+        }
+        *seen_mode = true;
+        /* Octal, as chmod takes it; counting stops past 07777, so that
+         * no number of digits can wrap. */
+        u = 0;
+        for (const char *d = val; *d >= '0' && *d <= '7' && u <= 07777; d++)
+            u = u * 8 + (uint64_t) (*d - '0');
+        if (!*val || strspn(val, "01234567") != strlen(val) || u > 07777) {
+            section_error(p, s, v->line, CTR_TMPFS,
+                          "invalid mode '%s' in '%s' (expected an octal mode up to 7777, e.g. "
+                          "mode=1777 or mode=755)",
+                          val, v->value);
+            return -EINVAL;
+        }
+        t->mode = (uint32_t) u;
+        return 0;
+    }
+    section_error(p, s, v->line, CTR_TMPFS, "unknown option '%s' in '%s' (" TMPFS_EXPECTED ")", opt,
+                  v->value);
+    return -EINVAL;
+}
+
+/* tmpfs = PATH[:OPTIONS]; as parse_volume(). */
+static int parse_tmpfs(struct parser *p, const struct raw_section *s, const struct raw_value *v,
+                       struct tmpfs_spec *ret, bool *ret_ok)
+{
+    const char *str = v->value, *colon = strchrnul(str, ':');
+    bool ok = true, seen_size = false, seen_mode = false;
+    int r;
+
+    *ret = (struct tmpfs_spec){.mode = TMPFS_MODE_DEFAULT, .line = v->line};
+    *ret_ok = false;
+    r = parse_target(p, s, CTR_TMPFS, v, str, (size_t) (colon - str), &ret->target);
+    if (r < 0)
+        return r;
+    ok &= ret->target != NULL;
+    if (*colon)
+        for (const char *o = colon + 1;;) {
+            size_t n = strcspn(o, ",");
+            r = parse_tmpfs_option(p, s, v, o, n, ret, &seen_size, &seen_mode);
+            if (r == -ENOMEM)
+                return r;
+            ok &= r == 0;
+            if (!o[n])
+                break;
+            o += n + 1;
+        }
+    *ret_ok = ok;
+    return 0;
+}
+
+/* A mount point, for the check that no two share one. */
+struct mount_ref {
+    const char *target;
+    unsigned line;
+    int key;
+};
+
+static int mount_ref_cmp(const void *a, const void *b)
+{
+    const struct mount_ref *x = a, *y = b;
+
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* volume and tmpfs: every entry, then no two on the same container path
+ * (the later one is reported, naming the earlier). */
+static int build_mounts(struct parser *p, const struct raw_section *s, struct container_spec *c)
+{
+    _cleanup_free_ struct mount_ref *refs = NULL;
+    size_t n_refs = 0;
+    bool ok;
+    int r;
+
+    if (s->n_volume > CONFIG_VOLUMES_MAX)
+        section_error(p, s, s->volume[CONFIG_VOLUMES_MAX].line, CTR_VOLUME,
+                      "more than %d volumes (expected at most %d per container)",
+                      CONFIG_VOLUMES_MAX, CONFIG_VOLUMES_MAX);
+    if (s->n_tmpfs > CONFIG_TMPFS_MAX)
+        section_error(p, s, s->tmpfs[CONFIG_TMPFS_MAX].line, CTR_TMPFS,
+                      "more than %d tmpfs mounts (expected at most %d per container)",
+                      CONFIG_TMPFS_MAX, CONFIG_TMPFS_MAX);
+
+    if (s->n_volume > 0) {
+        c->volumes = calloc(s->n_volume, sizeof(*c->volumes));
+        if (!c->volumes)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->n_volume; i++) {
+        struct volume_spec *vol = &c->volumes[c->n_volumes];
+
+        /* Counted first, so that container_spec_done() frees what it holds. */
+        c->n_volumes++;
+        r = parse_volume(p, s, &s->volume[i], vol, &ok);
+        if (r < 0)
+            return r;
+        if (!ok) {
+            free(vol->source);
+            free(vol->target);
+            c->n_volumes--;
+        }
+    }
+    if (s->n_tmpfs > 0) {
+        c->tmpfs = calloc(s->n_tmpfs, sizeof(*c->tmpfs));
+        if (!c->tmpfs)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->n_tmpfs; i++) {
+        struct tmpfs_spec *t = &c->tmpfs[c->n_tmpfs];
+
+        c->n_tmpfs++;
+        r = parse_tmpfs(p, s, &s->tmpfs[i], t, &ok);
+        if (r < 0)
+            return r;
+        if (!ok) {
+            free(t->target);
+            c->n_tmpfs--;
+        }
+    }
+
+    if (c->n_volumes + c->n_tmpfs < 2)
+        return 0;
+    refs = calloc(c->n_volumes + c->n_tmpfs, sizeof(*refs));
+    if (!refs)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->n_volumes; i++)
+        refs[n_refs++] = (struct mount_ref){c->volumes[i].target, c->volumes[i].line, CTR_VOLUME};
+    for (size_t i = 0; i < c->n_tmpfs; i++)
+        refs[n_refs++] = (struct mount_ref){c->tmpfs[i].target, c->tmpfs[i].line, CTR_TMPFS};
+    /* One key per line, so the lines are distinct: file order. */
+    qsort(refs, n_refs, sizeof(*refs), mount_ref_cmp);
+    for (size_t i = 1; i < n_refs; i++)
+        for (size_t j = 0; j < i; j++)
+            if (streq(refs[i].target, refs[j].target)) {
+                section_error(p, s, refs[i].line, refs[i].key,
+                              "'%s' is already mounted by the %s at line %u (expected one mount "
+                              "per container path)",
+                              refs[i].target, section_keys[SECTION_CONTAINER][refs[j].key],
+                              refs[j].line);
+                break;
+            }
+    return 0;
+}
+
 static int build_container(struct parser *p, const struct raw_section *s,
                            const struct supervisor_spec *sup, const struct network_spec *net,
                            bool subnet_ok, struct container_spec *c)
@@ -2578,15 +3048,12 @@ static int build_container(struct parser *p, const struct raw_section *s,
         return -ENOMEM;
     c->line = s->line;
 
-    v = raw_get(s, CTR_ROOTFS);
-    if (!v)
-        section_error(p, s, s->line, CTR_ROOTFS, "missing required key (expected rootfs = PATH)");
-    else {
-        c->rootfs_line = v->line;
-        r = parse_dir(p, s, CTR_ROOTFS, v, &c->rootfs);
-        if (r < 0)
-            return r;
-    }
+    r = build_rootfs(p, s, c);
+    if (r < 0)
+        return r;
+    r = build_mounts(p, s, c);
+    if (r < 0)
+        return r;
 
     v = raw_get(s, CTR_COMMAND);
     if (!v)
@@ -2717,6 +3184,15 @@ static void container_spec_done(struct container_spec *c)
 {
     free(c->name);
     free(c->rootfs);
+    free(c->image);
+    for (size_t i = 0; i < c->n_volumes; i++) {
+        free(c->volumes[i].source);
+        free(c->volumes[i].target);
+    }
+    free(c->volumes);
+    for (size_t i = 0; i < c->n_tmpfs; i++)
+        free(c->tmpfs[i].target);
+    free(c->tmpfs);
     strv_free(c->argv);
     free(c->hostname);
     strv_free(c->env);
@@ -3202,6 +3678,73 @@ static void check_seccomp_file(struct diag_list *l, const char *title,
         close(fd);
 }
 
+/* rootfs = PATH: a directory, or a regular file we can open (an archive;
+ * the image store reads it, not us). An archive is unpacked into the
+ * store, which must never be written through: bind is refused for it. */
+static void check_rootfs(struct diag_list *l, const char *title, const struct container_spec *ctr)
+{
+    const char *path = ctr->rootfs;
+    struct stat st;
+    int fd;
+
+    if (stat(path, &st) < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            diag_add(l, ctr->rootfs_line, title, "rootfs", "'%s' does not exist", path);
+        else
+            diag_add(l, ctr->rootfs_line, title, "rootfs", "cannot access '%s': %s", path,
+                     strerror(e));
+        return;
+    }
+    if (S_ISDIR(st.st_mode))
+        return;
+    if (!S_ISREG(st.st_mode)) {
+        diag_add(l, ctr->rootfs_line, title, "rootfs",
+                 "'%s' is neither a directory nor an archive file", path);
+        return;
+    }
+    /* O_NONBLOCK: the file could be swapped for a FIFO after stat(). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        diag_add(l, ctr->rootfs_line, title, "rootfs", "cannot read '%s': %s", path,
+                 strerror(errno));
+        return;
+    }
+    close(fd);
+    if (ctr->rootfs_mode == ROOTFS_BIND)
+        diag_add(l, ctr->rootfs_mode_line ?: ctr->rootfs_line, title,
+                 ctr->rootfs_mode_line ? "rootfs_mode" : "rootfs",
+                 "rootfs_mode = bind would let the container write into the image unpacked "
+                 "from '%s'; use overlay or copy",
+                 path);
+}
+
+/* A volume's host side must be there: bind-mounting a missing path
+ * fails at start, and creating it would guess at its owner and mode. */
+static void check_volume(struct diag_list *l, const char *title, const struct volume_spec *vol)
+{
+    struct stat st;
+
+    if (stat(vol->source, &st) < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            diag_add(l, vol->line, title, "volume",
+                     "'%s' does not exist (a volume's host side must exist; create it first)",
+                     vol->source);
+        else
+            diag_add(l, vol->line, title, "volume", "cannot access '%s': %s", vol->source,
+                     strerror(e));
+        return;
+    }
+    /* A device node would reach the host's device past the container's
+     * own /dev (corral programs no device access control). */
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        diag_add(l, vol->line, title, "volume",
+                 "'%s' is a device node (expected a directory or a file: a container gets no "
+                 "host devices)",
+                 vol->source);
+}
+
 int config_check_host(const struct corral_config *c, struct config_diag *diag)
 {
     struct diag_list l = {.file = c->path};
@@ -3210,21 +3753,15 @@ int config_check_host(const struct corral_config *c, struct config_diag *diag)
     for (size_t i = 0; i < c->n_containers; i++) {
         const struct container_spec *ctr = &c->containers[i];
         _cleanup_free_ char *title = NULL;
-        struct stat st;
 
         if (asprintf(&title, "container %s", ctr->name) < 0) {
             l.oom = true;
             break;
         }
-        if (stat(ctr->rootfs, &st) < 0) {
-            int e = errno;
-            if (e == ENOENT || e == ENOTDIR)
-                diag_add(&l, ctr->rootfs_line, title, "rootfs", "'%s' does not exist", ctr->rootfs);
-            else
-                diag_add(&l, ctr->rootfs_line, title, "rootfs", "cannot access '%s': %s",
-                         ctr->rootfs, strerror(e));
-        } else if (!S_ISDIR(st.st_mode))
-            diag_add(&l, ctr->rootfs_line, title, "rootfs", "'%s' is not a directory", ctr->rootfs);
+        if (ctr->rootfs)
+            check_rootfs(&l, title, ctr);
+        for (size_t k = 0; k < ctr->n_volumes; k++)
+            check_volume(&l, title, &ctr->volumes[k]);
         if (ctr->seccomp == SECCOMP_FILE)
             check_seccomp_file(&l, title, ctr);
     }
@@ -3233,6 +3770,31 @@ int config_check_host(const struct corral_config *c, struct config_diag *diag)
         r = -ENOMEM;
     diag_list_done(&l);
     return r;
+}
+
+void config_diag_container(struct config_diag *diag, const struct corral_config *c,
+                           const struct container_spec *ctr, const char *key, const char *fmt, ...)
+{
+    struct diag_list l = {.file = c->path};
+    _cleanup_free_ char *title = NULL;
+    unsigned line = ctr->line;
+    va_list ap;
+
+    if (!diag)
+        return;
+    if (key && streq(key, "image") && ctr->image_line > 0)
+        line = ctr->image_line;
+    else if (key && streq(key, "rootfs") && ctr->rootfs_line > 0)
+        line = ctr->rootfs_line;
+    else if (key && streq(key, "rootfs_mode") && ctr->rootfs_mode_line > 0)
+        line = ctr->rootfs_mode_line;
+    if (asprintf(&title, "container %s", ctr->name) < 0)
+        return;
+    va_start(ap, fmt);
+    diag_addv(&l, line, title, key, fmt, ap);
+    va_end(ap);
+    (void) diag_list_flush(&l, diag);
+    diag_list_done(&l);
 }
 
 void config_diag_clear(struct config_diag *diag)
@@ -3346,7 +3908,7 @@ static void dump_duration(const char *key, uint64_t ms, FILE *f)
 }
 
 /* In the largest unit that keeps it exact: 1G, 1536K, 4194305. */
-static void dump_size(const char *key, uint64_t bytes, FILE *f)
+static void size_to_string(uint64_t bytes, char buf[static 32])
 {
     static const char *const units[] = {"", "K", "M", "G", "T"};
     size_t u = 0;
@@ -3355,7 +3917,41 @@ static void dump_size(const char *key, uint64_t bytes, FILE *f)
         bytes /= 1024;
         u++;
     }
-    fprintf(f, "%s = %" PRIu64 "%s\n", key, bytes, units[u]);
+    snprintf(buf, 32, "%" PRIu64 "%s", bytes, units[u]);
+}
+
+static void dump_size(const char *key, uint64_t bytes, FILE *f)
+{
+    char buf[32];
+
+    size_to_string(bytes, buf);
+    fprintf(f, "%s = %s\n", key, buf);
+}
+
+/* The root file system and the mounts. A tmpfs of the default size has
+ * no size= to write: 0 is not a size one may give. */
+static void dump_root(const struct container_spec *ctr, FILE *f)
+{
+    if (ctr->image)
+        fprintf(f, "image = %s\n", ctr->image);
+    else
+        fprintf(f, "rootfs = %s\n", ctr->rootfs);
+    fprintf(f, "rootfs_mode = %s\n", rootfs_mode_to_string(ctr->rootfs_mode));
+    fprintf(f, "ephemeral = %s\n", ctr->ephemeral ? "yes" : "no");
+    for (size_t i = 0; i < ctr->n_volumes; i++)
+        fprintf(f, "volume = %s:%s:%s\n", ctr->volumes[i].source, ctr->volumes[i].target,
+                ctr->volumes[i].readonly ? "ro" : "rw");
+    for (size_t i = 0; i < ctr->n_tmpfs; i++) {
+        const struct tmpfs_spec *t = &ctr->tmpfs[i];
+        char size[32];
+
+        fprintf(f, "tmpfs = %s:", t->target);
+        if (t->size) {
+            size_to_string(t->size, size);
+            fprintf(f, "size=%s,", size);
+        }
+        fprintf(f, "mode=%04" PRIo32 "\n", t->mode);
+    }
 }
 
 /* 500 -> 0.5, 1250 -> 1.25, 2000 -> 2. */
@@ -3564,7 +4160,7 @@ void config_dump(const struct corral_config *c, FILE *f)
         const char *sig = signal_to_string(ctr->stop_signal);
 
         fprintf(f, "\n[container %s]\n", ctr->name);
-        fprintf(f, "rootfs = %s\n", ctr->rootfs);
+        dump_root(ctr, f);
         dump_command(ctr->argv, f);
         fprintf(f, "hostname = %s\n", ctr->hostname);
         for (char **e = ctr->env; e && *e; e++)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "macro.h"
+
 #define CONFIG_NAME_MAX 63
 /* The longest line we ask inih to accept where the library lets us choose
  * (Debian/Ubuntu builds); elsewhere inih's compiled-in limit applies. */
@@ -115,6 +117,35 @@ struct rlimit_spec {
     uint64_t soft, hard; /* RLIM_INFINITY for unlimited; soft <= hard */
 };
 
+/* How a container's root file system is made from rootfs or image (issue 7). */
+enum rootfs_mode {
+    ROOTFS_OVERLAY, /* default: an overlay whose lower layer is never written */
+    ROOTFS_BIND,    /* the rootfs directory itself, written in place; not with an image */
+    ROOTFS_COPY,    /* a private copy made at start */
+};
+
+const char *rootfs_mode_to_string(enum rootfs_mode m);
+
+#define CONFIG_VOLUMES_MAX 64
+#define CONFIG_TMPFS_MAX 16
+
+/* volume = HOST:CONTAINER[:ro|:rw], repeatable. */
+struct volume_spec {
+    char *source;  /* host path, absolute (relative ones resolved against the INI's dir) */
+    char *target;  /* absolute, normalised, inside the container; never "/" */
+    bool readonly; /* :ro */
+    unsigned line;
+};
+
+/* tmpfs = PATH[:size=SIZE,mode=OCTAL], repeatable. No two volumes or
+ * tmpfs mounts of a container share a target. */
+struct tmpfs_spec {
+    char *target;  /* as a volume's */
+    uint64_t size; /* bytes; 0: the runtime's default, 64M */
+    uint32_t mode; /* default 01777 */
+    unsigned line;
+};
+
 /* docker's default capability set minus CAP_NET_RAW (raw frames defeat the
  * bridge's isolation) and CAP_MKNOD (docker relies on the devices cgroup to
  * make a block device node useless; corral does not program device access
@@ -129,8 +160,20 @@ struct rlimit_spec {
 struct container_spec {
     char *name;
     unsigned line; /* line of the [container NAME] header */
-    char *rootfs;  /* absolute; relative paths resolved against the INI's dir */
+    /* Exactly one of rootfs and image. rootfs is a directory or an archive
+     * file (.tar, .tar.gz, ...), absolute (relative paths resolved against
+     * the INI's dir); NULL when image is set. */
+    char *rootfs;
     unsigned rootfs_line;
+    char *image; /* image = NAME: imported with `corral image import FILE --name NAME`, or NULL */
+    unsigned image_line;
+    enum rootfs_mode rootfs_mode; /* default overlay */
+    unsigned rootfs_mode_line;    /* 0 if not given */
+    bool ephemeral;               /* default no; yes: the container's writes do not outlive a run */
+    struct volume_spec *volumes;  /* at most CONFIG_VOLUMES_MAX, in file order */
+    size_t n_volumes;
+    struct tmpfs_spec *tmpfs; /* at most CONFIG_TMPFS_MAX, in file order */
+    size_t n_tmpfs;
     char **argv;    /* NULL-terminated, at least one element */
     char *hostname; /* default: the name */
     char **env;     /* NULL-terminated KEY=VALUE, defaults first, user's last wins */
@@ -212,9 +255,20 @@ int config_load_file(const char *path, struct corral_config **ret, struct config
 int config_load_string(const char *name, const char *text, struct corral_config **ret,
                        struct config_diag *diag);
 /* Host checks that a pure parser cannot do: every rootfs exists and is a
- * directory, every seccomp profile a regular file we can open (not parsed
- * here). Problems go to diag in the same format; returns -EINVAL if any. */
+ * directory or a regular file we can open (an archive, not parsed here),
+ * every volume's host side exists, every seccomp profile is a regular file
+ * we can open (not parsed here). Images are the image store's to check.
+ * Problems go to diag in the same format; returns -EINVAL if any. */
 int config_check_host(const struct corral_config *c, struct config_diag *diag);
+/* Append "FILE:LINE: [container NAME] KEY: PROBLEM" to diag, as config's
+ * own checks do (for checks made outside config, e.g. the image store).
+ * LINE is that key's: image_line for "image", rootfs_line for "rootfs",
+ * rootfs_mode_line for "rootfs_mode" (when given), else the section's.
+ * key may be NULL. Does nothing if diag is NULL; a line lost to ENOMEM is
+ * dropped. */
+_printf_(5, 6) void config_diag_container(struct config_diag *diag, const struct corral_config *c,
+                                          const struct container_spec *ctr, const char *key,
+                                          const char *fmt, ...);
 
 void config_free(struct corral_config *c);
 static inline void config_freep(struct corral_config **c)
@@ -232,3 +286,6 @@ char *config_argv_to_string(char *const *argv);
 size_t config_line_max(void);
 /* True if name matches [a-z0-9][a-z0-9_.-]{0,62}. */
 bool config_name_is_valid(const char *name);
+/* An image's name (image = NAME, corral image import --name): 1 to 128
+ * of [A-Za-z0-9._:-], starting with a letter or a digit. */
+bool config_image_name_is_valid(const char *name);

@@ -251,6 +251,25 @@ static bool userns_equal(const struct userns_spec *u, const struct userns_spec *
            memcmp(u->gid_map, v->gid_map, u->n_gid_map * sizeof(*u->gid_map)) == 0;
 }
 
+/* rootfs or image, the mode, and every mount; lines move in a dump. */
+static bool root_equal(const struct container_spec *x, const struct container_spec *y)
+{
+    if (!opt_streq(x->rootfs, y->rootfs) || !opt_streq(x->image, y->image) ||
+        x->rootfs_mode != y->rootfs_mode || x->ephemeral != y->ephemeral ||
+        x->n_volumes != y->n_volumes || x->n_tmpfs != y->n_tmpfs)
+        return false;
+    for (size_t k = 0; k < x->n_volumes; k++)
+        if (!streq(x->volumes[k].source, y->volumes[k].source) ||
+            !streq(x->volumes[k].target, y->volumes[k].target) ||
+            x->volumes[k].readonly != y->volumes[k].readonly)
+            return false;
+    for (size_t k = 0; k < x->n_tmpfs; k++)
+        if (!streq(x->tmpfs[k].target, y->tmpfs[k].target) ||
+            x->tmpfs[k].size != y->tmpfs[k].size || x->tmpfs[k].mode != y->tmpfs[k].mode)
+            return false;
+    return true;
+}
+
 static bool config_equal(const struct corral_config *a, const struct corral_config *b)
 {
     if (!streq(a->sup.state_dir, b->sup.state_dir) || !streq(a->sup.run_dir, b->sup.run_dir) ||
@@ -274,10 +293,10 @@ static bool config_equal(const struct corral_config *a, const struct corral_conf
         return false;
     for (size_t i = 0; i < a->n_containers; i++) {
         const struct container_spec *x = &a->containers[i], *y = &b->containers[i];
-        if (!streq(x->name, y->name) || !streq(x->rootfs, y->rootfs) ||
-            !strv_equal(x->argv, y->argv) || !streq(x->hostname, y->hostname) ||
-            !strv_equal(x->env, y->env) || !streq(x->workdir, y->workdir) ||
-            x->stop_signal != y->stop_signal || x->stop_timeout_ms != y->stop_timeout_ms ||
+        if (!streq(x->name, y->name) || !root_equal(x, y) || !strv_equal(x->argv, y->argv) ||
+            !streq(x->hostname, y->hostname) || !strv_equal(x->env, y->env) ||
+            !streq(x->workdir, y->workdir) || x->stop_signal != y->stop_signal ||
+            x->stop_timeout_ms != y->stop_timeout_ms ||
             x->pause_timeout_ms != y->pause_timeout_ms || x->memory != y->memory ||
             x->memory_swap != y->memory_swap || x->cpu_millis != y->cpu_millis ||
             x->cpu_weight != y->cpu_weight || x->pids != y->pids || x->io_weight != y->io_weight ||
@@ -392,6 +411,16 @@ static void test_container_defaults(void)
     ASSERT_EQ(w->line, 2);
     ASSERT_STREQ(w->rootfs, "/srv/web");
     ASSERT_EQ(w->rootfs_line, 3);
+    /* A directory under an overlay, kept across runs; no image, no mount. */
+    ASSERT(w->image == NULL);
+    ASSERT_EQ(w->image_line, 0);
+    ASSERT_EQ(w->rootfs_mode, ROOTFS_OVERLAY);
+    ASSERT_EQ(w->rootfs_mode_line, 0);
+    ASSERT(!w->ephemeral);
+    ASSERT(w->volumes == NULL);
+    ASSERT_EQ(w->n_volumes, 0);
+    ASSERT(w->tmpfs == NULL);
+    ASSERT_EQ(w->n_tmpfs, 0);
     assert_argv(w->argv, "/bin/true", NULL);
     ASSERT_STREQ(w->hostname, "web");
     assert_argv(w->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -898,7 +927,8 @@ static void test_error_unknown_key(void)
 {
     expect_only(
         MIN_CTR "bogus = 1\n",
-        "4: [container web] bogus: unknown key (expected one of: rootfs, command, "
+        "4: [container web] bogus: unknown key (expected one of: rootfs, image, rootfs_mode, "
+        "ephemeral, volume, tmpfs, command, "
         "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
         "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
@@ -918,7 +948,8 @@ static void test_error_unknown_key(void)
     /* Key names are exact: no case folding, no dashes for underscores. */
     expect_only(
         MIN_CTR "Restart = always\n",
-        "4: [container web] Restart: unknown key (expected one of: rootfs, command, "
+        "4: [container web] Restart: unknown key (expected one of: rootfs, image, rootfs_mode, "
+        "ephemeral, volume, tmpfs, command, "
         "hostname, env, workdir, stop_signal, stop_timeout, pause_timeout, memory, "
         "memory_swap, cpus, cpu_weight, cpuset_cpus, cpuset_mems, io_weight, pids, "
         "restart, restart_max, restart_delay, restart_delay_max, restart_reset_after, "
@@ -942,7 +973,8 @@ static void test_error_duplicate_key(void)
 static void test_error_missing_rootfs(void)
 {
     expect_only("\n[container web]\ncommand = x\n",
-                "2: [container web] rootfs: missing required key (expected rootfs = PATH)");
+                "2: [container web] rootfs: missing required key (expected rootfs = PATH or "
+                "image = NAME)");
 }
 
 static void test_error_missing_command(void)
@@ -2973,7 +3005,7 @@ static void test_error_rlimit_unknown(void)
                 "4: [container web] rlimit_rtprio_x: unknown resource limit " RLIMIT_NAMES);
     /* Not a limit: the ordinary list, with rlimit_NAME standing for them. */
     expect_error(MIN_CTR "rlimit = 1\n", 4,
-                 "rlimit: unknown key (expected one of: rootfs, command, ");
+                 "rlimit: unknown key (expected one of: rootfs, image, ");
     expect_error(MIN_CTR "rlimit = 1\n", 4,
                  "readonly_rootfs, rlimit_NAME, userns, uid_map, gid_map)");
     /* Per container only. */
@@ -3345,6 +3377,44 @@ static void test_error_userns_pool_too_small(void)
     config_free(c);
 }
 
+static void test_dump_round_trip_mounts(void)
+{
+    struct corral_config *c = load_ok("[container img]\n"
+                                      "image = base:1.0\n"
+                                      "rootfs_mode = copy\n"
+                                      "ephemeral = yes\n"
+                                      "command = x\n"
+                                      "volume = data:/data\n"
+                                      "volume = /srv/logs/://var//log/./app:ro\n"
+                                      "tmpfs = /cache\n"
+                                      "tmpfs = /run/x:size=1536K,mode=755\n"
+                                      "tmpfs = /t:mode=0,size=1073741824\n"
+                                      "tmpfs = /u:size=4097\n"
+                                      "[container dir]\n"
+                                      "rootfs = ../web.tar.zst\n"
+                                      "rootfs_mode = bind\n"
+                                      "command = x\n"
+                                      "volume = /a:/b:rw\n"
+                                      "volume = /a b:/c d\n");
+    _cleanup_free_ char *text = dump(c);
+
+    ASSERT(strstr(text, "\n[container img]\nimage = base:1.0\nrootfs_mode = copy\n"
+                        "ephemeral = yes\nvolume = /etc/corral/data:/data:rw\n"
+                        "volume = /srv/logs:/var/log/app:ro\n"
+                        "tmpfs = /cache:mode=1777\n"
+                        "tmpfs = /run/x:size=1536K,mode=0755\n"
+                        "tmpfs = /t:size=1G,mode=0000\n"
+                        "tmpfs = /u:size=4097,mode=1777\n"
+                        "command = [\"x\"]\n"));
+    ASSERT(strstr(text, "\n[container dir]\nrootfs = /etc/corral/../web.tar.zst\n"
+                        "rootfs_mode = bind\nephemeral = no\nvolume = /a:/b:rw\n"
+                        "volume = /a b:/c d:rw\ncommand = [\"x\"]\n"));
+    /* An image has no rootfs line to write. */
+    ASSERT(!strstr(text, "rootfs = (null)"));
+    assert_round_trip(c);
+    config_free(c);
+}
+
 static void test_id_maps(void)
 {
     struct corral_config *c =
@@ -3458,6 +3528,493 @@ static void test_dump_round_trip_network(void)
     ASSERT(strstr(text, "success_exit_codes = 0\nnetwork = none\n# capabilities: "));
     ASSERT(strstr(text, "network = bridge\nip = auto\npublish = 8080:80/udp\n"));
     assert_round_trip(c);
+    config_free(c);
+}
+
+/* ---- root file system and mounts (issue 7) ------------------------------- */
+
+#define IMG_CTR(keys) "[container web]\nimage = base\ncommand = x\n" keys
+
+static void test_image_forms(void)
+{
+    _cleanup_free_ char *long_name = repeat('a', 128), *text = NULL;
+    struct corral_config *c =
+        load_ok("[container web]\ncommand = x\n\nimage = Base_1.0:latest-2\n");
+    const struct container_spec *w = &c->containers[0];
+
+    ASSERT_STREQ(w->image, "Base_1.0:latest-2");
+    ASSERT_EQ(w->image_line, 4);
+    /* No rootfs beside an image. */
+    ASSERT(w->rootfs == NULL);
+    ASSERT_EQ(w->rootfs_line, 0);
+    ASSERT_EQ(w->rootfs_mode, ROOTFS_OVERLAY);
+    ASSERT(!w->ephemeral);
+    config_free(c);
+
+    ASSERT(asprintf(&text, "[container web]\nimage = %s\ncommand = x\n", long_name) >= 0);
+    c = load_ok(text);
+    ASSERT_STREQ(c->containers[0].image, long_name);
+    config_free(c);
+    /* A digit first, or a full id. */
+    c = load_ok("[container web]\nimage = 0abc\ncommand = x\n");
+    ASSERT_STREQ(c->containers[0].image, "0abc");
+    config_free(c);
+}
+
+static void test_error_image(void)
+{
+    _cleanup_free_ char *long_name = repeat('a', 129), *text = NULL;
+
+    expect_only("[container web]\nimage = .hidden\ncommand = x\n",
+                "2: [container web] image: invalid image name '.hidden' (expected the name given "
+                "to corral image import FILE --name NAME: 1 to 128 characters of A-Z, a-z, 0-9, "
+                "'.', '_', ':' or '-', starting with a letter or digit)");
+    expect_error("[container web]\nimage =\ncommand = x\n", 2, "invalid image name ''");
+    expect_error("[container web]\nimage = a/b\ncommand = x\n", 2, "invalid image name 'a/b'");
+    expect_error("[container web]\nimage = a b\ncommand = x\n", 2, "invalid image name 'a b'");
+    expect_error("[container web]\nimage = -a\ncommand = x\n", 2, "invalid image name '-a'");
+    ASSERT(asprintf(&text, "[container web]\nimage = %s\ncommand = x\n", long_name) >= 0);
+    expect_error(text, 2, "invalid image name");
+    expect_only(IMG_CTR("image = other\n"),
+                "4: [container web] image: duplicate key (first at line 2)");
+}
+
+static void test_error_rootfs_and_image(void)
+{
+    /* Reported on the later of the two, whichever it is. */
+    expect_only("[container web]\nrootfs = /r\ncommand = x\nimage = base\n",
+                "4: [container web] image: rootfs and image are exclusive (one root file system "
+                "per container)");
+    expect_only(IMG_CTR("rootfs = /r\n"),
+                "4: [container web] rootfs: rootfs and image are exclusive (one root file system "
+                "per container)");
+    /* Neither: the missing-key message names both. */
+    expect_only("[container web]\ncommand = x\nrootfs_mode = copy\nephemeral = yes\n",
+                "1: [container web] rootfs: missing required key (expected rootfs = PATH or "
+                "image = NAME)");
+    /* Each one's own problem still shows. */
+    expect_error("[container web]\nrootfs =\ncommand = x\nimage = -\n", 2, "rootfs: empty path");
+    expect_error("[container web]\nrootfs =\ncommand = x\nimage = -\n", 4, "invalid image name");
+    expect_error("[container web]\nrootfs =\ncommand = x\nimage = -\n", 4, "are exclusive");
+}
+
+static void test_rootfs_archive_forms(void)
+{
+    struct corral_config *c = load_ok("[container a]\nrootfs = web.tar.gz\ncommand = x\n"
+                                      "[container b]\nrootfs = /srv//web.tar.zst\ncommand = x\n"
+                                      "[container c]\nrootfs = ./images/../web.tar\ncommand = x\n");
+
+    /* Resolved and normalised as a directory would be: the parser cannot
+     * tell a file from a directory, config_check_host() can. */
+    ASSERT_STREQ(c->containers[0].rootfs, "/etc/corral/web.tar.gz");
+    ASSERT_STREQ(c->containers[1].rootfs, "/srv/web.tar.zst");
+    ASSERT_STREQ(c->containers[2].rootfs, "/etc/corral/images/../web.tar");
+    ASSERT(c->containers[0].image == NULL);
+    config_free(c);
+
+    expect_only("[container web]\nrootfs =\ncommand = x\n",
+                "2: [container web] rootfs: empty path (expected a directory or an archive, e.g. "
+                "/srv/web or /srv/web.tar.gz)");
+    expect_only("[container web]\nrootfs = /srv/x /\ncommand = x\n",
+                "2: [container web] rootfs: '/srv/x ' ends in a space (expected a directory or an "
+                "archive, e.g. /srv/web or /srv/web.tar.gz)");
+}
+
+static void test_rootfs_mode_forms(void)
+{
+    static const struct {
+        const char *value;
+        enum rootfs_mode mode;
+    } cases[] = {
+        {"overlay", ROOTFS_OVERLAY},
+        {"bind", ROOTFS_BIND},
+        {"copy", ROOTFS_COPY},
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+
+        ASSERT(asprintf(&text, MIN_CTR "rootfs_mode = %s\n", cases[i].value) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].rootfs_mode, cases[i].mode);
+        ASSERT_EQ(c->containers[0].rootfs_mode_line, 4);
+        ASSERT_STREQ(rootfs_mode_to_string(cases[i].mode), cases[i].value);
+        config_free(c);
+    }
+    ASSERT_STREQ(rootfs_mode_to_string((enum rootfs_mode) 3), "unknown");
+    ASSERT_STREQ(rootfs_mode_to_string((enum rootfs_mode) - 1), "unknown");
+
+    /* An image may be under an overlay or copied, never bound. */
+    c = load_ok(IMG_CTR("rootfs_mode = copy\n"));
+    ASSERT_EQ(c->containers[0].rootfs_mode, ROOTFS_COPY);
+    config_free(c);
+}
+
+static void test_error_rootfs_mode(void)
+{
+    expect_only(MIN_CTR "rootfs_mode = Overlay\n",
+                "4: [container web] rootfs_mode: invalid rootfs mode 'Overlay' (expected overlay, "
+                "bind or copy)");
+    expect_error(MIN_CTR "rootfs_mode =\n", 4, "invalid rootfs mode ''");
+    expect_error(MIN_CTR "rootfs_mode = overlay,copy\n", 4, "invalid rootfs mode");
+    expect_only(MIN_CTR "rootfs_mode = bind\nrootfs_mode = copy\n",
+                "5: [container web] rootfs_mode: duplicate key (first at line 4)");
+    /* bind with an image: on the later of the two lines. */
+    expect_only(IMG_CTR("rootfs_mode = bind\n"),
+                "4: [container web] rootfs_mode: rootfs_mode = bind would let the container write "
+                "into the shared image; use overlay or copy");
+    expect_only("[container web]\nrootfs_mode = bind\ncommand = x\nimage = base\n",
+                "4: [container web] image: rootfs_mode = bind would let the container write into "
+                "the shared image; use overlay or copy");
+}
+
+static void test_ephemeral_forms(void)
+{
+    static const struct {
+        const char *keys;
+        bool ephemeral;
+    } cases[] = {
+        {"", false},
+        {"ephemeral = yes\n", true},
+        {"ephemeral = no\n", false},
+        {"ephemeral = on\n", true},
+        {"ephemeral = 0\n", false},
+        {"ephemeral = yes\nrootfs_mode = overlay\n", true},
+        {"ephemeral = yes\nrootfs_mode = copy\n", true},
+        /* Nothing to throw away, nothing to refuse. */
+        {"ephemeral = no\nrootfs_mode = bind\n", false},
+    };
+    struct corral_config *c;
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *text = NULL;
+
+        ASSERT(asprintf(&text, MIN_CTR "%s", cases[i].keys) >= 0);
+        c = load_ok(text);
+        ASSERT_EQ(c->containers[0].ephemeral, cases[i].ephemeral);
+        config_free(c);
+    }
+    c = load_ok(IMG_CTR("ephemeral = yes\n"));
+    ASSERT(c->containers[0].ephemeral);
+    config_free(c);
+}
+
+static void test_error_ephemeral(void)
+{
+    struct config_diag d;
+
+    expect_only(MIN_CTR "ephemeral = sometimes\n",
+                "4: [container web] ephemeral: invalid boolean 'sometimes' (expected yes/no, "
+                "true/false, on/off or 1/0)");
+    expect_only(MIN_CTR "ephemeral = yes\nrootfs_mode = bind\n",
+                "5: [container web] rootfs_mode: ephemeral = yes needs rootfs_mode = overlay or "
+                "copy (bind writes into the rootfs itself)");
+    expect_only(MIN_CTR "rootfs_mode = bind\nephemeral = true\n",
+                "5: [container web] ephemeral: ephemeral = yes needs rootfs_mode = overlay or "
+                "copy (bind writes into the rootfs itself)");
+    /* Both contradictions of bind, each once. */
+    d = load_fail_at(__FILE__, __LINE__, IMG_CTR("ephemeral = yes\nrootfs_mode = bind\n"));
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 5, "rootfs_mode: rootfs_mode = bind would let"));
+    ASSERT(diag_has(&d, 5, "rootfs_mode: ephemeral = yes needs"));
+    config_diag_clear(&d);
+}
+
+static void test_volume_forms(void)
+{
+    struct corral_config *c = load_ok(MIN_CTR "volume = /srv/data:/data\n"
+                                              "volume = data//x/:/var//lib/./app/:ro\n"
+                                              "volume = .:/cfg:rw\n"
+                                              "volume = /srv/data:/data2:ro\n"
+                                              "volume = /h:/procfs\n"
+                                              "volume = /h:/a b\n"
+                                              "volume = /etc/passwd:/etc/passwd:ro\n");
+    const struct container_spec *w = &c->containers[0];
+
+    ASSERT_EQ(w->n_volumes, 7);
+    ASSERT_STREQ(w->volumes[0].source, "/srv/data");
+    ASSERT_STREQ(w->volumes[0].target, "/data");
+    ASSERT(!w->volumes[0].readonly);
+    ASSERT_EQ(w->volumes[0].line, 4);
+    /* A relative host path is the INI's directory's, as rootfs is. */
+    ASSERT_STREQ(w->volumes[1].source, "/etc/corral/data/x");
+    ASSERT_STREQ(w->volumes[1].target, "/var/lib/app");
+    ASSERT(w->volumes[1].readonly);
+    ASSERT_EQ(w->volumes[1].line, 5);
+    ASSERT_STREQ(w->volumes[2].source, "/etc/corral");
+    ASSERT_STREQ(w->volumes[2].target, "/cfg");
+    ASSERT(!w->volumes[2].readonly);
+    /* One host path may serve two targets. */
+    ASSERT_STREQ(w->volumes[3].source, "/srv/data");
+    ASSERT(w->volumes[3].readonly);
+    /* Only /proc itself and below it are the kernel's. */
+    ASSERT_STREQ(w->volumes[4].target, "/procfs");
+    ASSERT_STREQ(w->volumes[5].target, "/a b");
+    ASSERT_STREQ(w->volumes[6].target, "/etc/passwd");
+    ASSERT_EQ(w->volumes[6].line, 10);
+    config_free(c);
+
+    /* Per container, and only where given. */
+    c = load_ok(MIN_CTR "volume = /a:/a\n[container b]\nrootfs = /r\ncommand = x\n"
+                        "volume = /b:/b\nvolume = /c:/a\n");
+    ASSERT_EQ(c->containers[0].n_volumes, 1);
+    ASSERT_EQ(c->containers[1].n_volumes, 2);
+    ASSERT_STREQ(c->containers[1].volumes[1].target, "/a");
+    config_free(c);
+}
+
+/* MIN_CTR and n lines "BEFORE<index>AFTER". */
+static char *repeated_keys(const char *before, const char *after, int n)
+{
+    char *text = strdup(MIN_CTR), *more;
+
+    ASSERT(text);
+    for (int i = 0; i < n; i++) {
+        ASSERT(asprintf(&more, "%s%s%d%s\n", text, before, i, after) >= 0);
+        free(text);
+        text = more;
+    }
+    return text;
+}
+
+static void test_volume_limit(void)
+{
+    _cleanup_free_ char *ok = repeated_keys("volume = /h:/v", "", 64);
+    _cleanup_free_ char *over = repeated_keys("volume = /h:/v", "", 66);
+    struct corral_config *c = load_ok(ok);
+
+    ASSERT_EQ(c->containers[0].n_volumes, 64);
+    config_free(c);
+    /* Once, on the first line past the limit. */
+    expect_only(over, "68: [container web] volume: more than 64 volumes (expected at most 64 per "
+                      "container)");
+}
+
+#define VOL_EXPECTED                                                                               \
+    "(expected HOST:CONTAINER, HOST:CONTAINER:ro or HOST:CONTAINER:rw, e.g. "                      \
+    "/srv/data:/data:ro; a HOST or CONTAINER path with ':' cannot be written)"
+
+static void test_error_volume(void)
+{
+    struct corral_config *c;
+    struct config_diag d;
+
+    expect_only(MIN_CTR "volume = /srv/data\n",
+                "4: [container web] volume: invalid volume '/srv/data' " VOL_EXPECTED);
+    expect_only(MIN_CTR "volume =\n", "4: [container web] volume: invalid volume '' " VOL_EXPECTED);
+    expect_only(MIN_CTR "volume = /a:b:/c:ro\n",
+                "4: [container web] volume: too many ':' in '/a:b:/c:ro' " VOL_EXPECTED);
+    expect_only(MIN_CTR "volume = :/data\n",
+                "4: [container web] volume: empty host path in ':/data' " VOL_EXPECTED);
+    expect_only(MIN_CTR "volume = /a :/data\n",
+                "4: [container web] volume: '/a ' ends in a space (expected a host path, e.g. "
+                "/srv/data:/data)");
+    expect_only(MIN_CTR "volume = /srv/data:\n",
+                "4: [container web] volume: empty container path in '/srv/data:' (expected an "
+                "absolute path inside the container, e.g. /data)");
+    expect_only(MIN_CTR "volume = /srv/data::ro\n",
+                "4: [container web] volume: empty container path in '/srv/data::ro' (expected "
+                "an absolute path inside the container, e.g. /data)");
+    expect_only(MIN_CTR "volume = /srv/data:data\n",
+                "4: [container web] volume: container path 'data' is relative (expected an "
+                "absolute path inside the container, e.g. /data)");
+    expect_only(MIN_CTR "volume = /srv/data:/data/../../etc\n",
+                "4: [container web] volume: container path '/data/../../etc' has a '..' "
+                "component (expected a path that stays inside the container, e.g. /data)");
+    expect_error(MIN_CTR "volume = /h:/..\n", 4, "has a '..' component");
+    expect_error(MIN_CTR "volume = /h:/a/..\n", 4, "has a '..' component");
+    /* "..." and "..a" are names, not a way up. */
+    c = load_ok(MIN_CTR "volume = /h:/.../..a/a..\n");
+    ASSERT_STREQ(c->containers[0].volumes[0].target, "/.../..a/a..");
+    config_free(c);
+    expect_only(MIN_CTR "volume = /srv/data:/\n",
+                "4: [container web] volume: cannot mount over the container's root (expected a "
+                "path below /, e.g. /data)");
+    expect_error(MIN_CTR "volume = /h://.//\n", 4, "cannot mount over the container's root");
+    expect_only(MIN_CTR "volume = /srv/data:/proc\n",
+                "4: [container web] volume: '/proc' would hide the kernel's files (expected a "
+                "path outside /proc and /sys)");
+    expect_error(MIN_CTR "volume = /h://proc/\n", 4, "'/proc' would hide the kernel's files");
+    expect_error(MIN_CTR "volume = /h:/proc/sys/kernel\n", 4,
+                 "'/proc/sys/kernel' would hide the kernel's files");
+    expect_error(MIN_CTR "volume = /h:/sys\n", 4, "'/sys' would hide the kernel's files");
+    expect_error(MIN_CTR "volume = /h:/sys/./fs/cgroup\n", 4,
+                 "'/sys/fs/cgroup' would hide the kernel's files");
+    expect_only(MIN_CTR "volume = /srv/data:/data:RO\n",
+                "4: [container web] volume: invalid mode 'RO' in '/srv/data:/data:RO' (expected "
+                "ro or rw, e.g. /srv/data:/data:ro)");
+    expect_error(MIN_CTR "volume = /h:/d:\n", 4, "invalid mode '' in '/h:/d:'");
+    expect_error(MIN_CTR "volume = /h:/d:ro,z\n", 4, "invalid mode 'ro,z'");
+    /* Every problem of one entry at once. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "volume = :proc:x\n");
+    ASSERT_EQ(d.n, 3);
+    ASSERT(diag_has(&d, 4, "empty host path"));
+    ASSERT(diag_has(&d, 4, "container path 'proc' is relative"));
+    ASSERT(diag_has(&d, 4, "invalid mode 'x'"));
+    config_diag_clear(&d);
+}
+
+static void test_error_volume_host_colon(void)
+{
+    struct config_diag d = {};
+    struct corral_config *c = untouched;
+
+    /* The INI's directory has a ':', so a relative HOST would: the dump
+     * could not write it back. An absolute one is fine. */
+    ASSERT_EQ(config_load_string("/etc/a:b/corral.ini",
+                                 "[container web]\nrootfs = /r\ncommand = x\nvolume = data:/data\n",
+                                 &c, &d),
+              -EINVAL);
+    ASSERT(c == untouched);
+    ASSERT_EQ(d.n, 1);
+    ASSERT_STREQ(d.lines[0], "/etc/a:b/corral.ini:4: [container web] volume: host path "
+                             "'/etc/a:b/data' contains ':' " VOL_EXPECTED);
+    config_diag_clear(&d);
+    c = load_ok_name("/etc/a:b/corral.ini",
+                     "[container web]\nrootfs = /r\ncommand = x\nvolume = /data:/data\n");
+    config_free(c);
+}
+
+static void test_error_volume_duplicate_target(void)
+{
+    struct corral_config *c;
+    struct config_diag d;
+
+    expect_only(MIN_CTR "volume = /a:/data\nvolume = /b:/data/\n",
+                "5: [container web] volume: '/data' is already mounted by the volume at line 4 "
+                "(expected one mount per container path)");
+    /* Normalised first; the mode does not matter. */
+    expect_only(MIN_CTR "volume = /a://x/./y:ro\nenv = A=1\nvolume = /a:/x/y:rw\n",
+                "6: [container web] volume: '/x/y' is already mounted by the volume at line 4 "
+                "(expected one mount per container path)");
+    /* Three on one path: each later one names the first. */
+    d = load_fail_at(__FILE__, __LINE__,
+                     MIN_CTR "volume = /a:/d\nvolume = /b:/d\nvolume = /c:/d\n");
+    ASSERT_EQ(d.n, 2);
+    ASSERT(diag_has(&d, 5, "by the volume at line 4"));
+    ASSERT(diag_has(&d, 6, "by the volume at line 4"));
+    config_diag_clear(&d);
+    /* Other containers may use the same path. */
+    c = load_ok(MIN_CTR "volume = /a:/d\n[container b]\nrootfs = /r\n"
+                        "command = x\nvolume = /a:/d\n");
+    config_free(c);
+}
+
+static void test_tmpfs_forms(void)
+{
+    _cleanup_free_ char *ok = repeated_keys("tmpfs = /t", "", 16);
+    _cleanup_free_ char *over = repeated_keys("tmpfs = /t", ":size=1M", 17);
+    struct corral_config *c = load_ok(MIN_CTR "tmpfs = /cache\n"
+                                              "tmpfs = //run//x/:size=16M\n"
+                                              "tmpfs = /a:mode=755\n"
+                                              "tmpfs = /b:mode=0,size=1G\n"
+                                              "tmpfs = /c:size=4K,mode=07777\n"
+                                              "tmpfs = /d:size=4096,mode=01777\n");
+    const struct container_spec *w = &c->containers[0];
+
+    ASSERT_EQ(w->n_tmpfs, 6);
+    /* Defaults: the runtime's size (64M) and a sticky world-writable dir. */
+    ASSERT_STREQ(w->tmpfs[0].target, "/cache");
+    ASSERT_EQ_U(w->tmpfs[0].size, 0);
+    ASSERT_EQ(w->tmpfs[0].mode, 01777);
+    ASSERT_EQ(w->tmpfs[0].line, 4);
+    ASSERT_STREQ(w->tmpfs[1].target, "/run/x");
+    ASSERT_EQ_U(w->tmpfs[1].size, 16 << 20);
+    ASSERT_EQ(w->tmpfs[1].mode, 01777);
+    ASSERT_EQ(w->tmpfs[2].mode, 0755);
+    ASSERT_EQ_U(w->tmpfs[2].size, 0);
+    ASSERT_EQ(w->tmpfs[3].mode, 0);
+    ASSERT_EQ_U(w->tmpfs[3].size, UINT64_C(1) << 30);
+    ASSERT_EQ_U(w->tmpfs[4].size, 4096);
+    ASSERT_EQ(w->tmpfs[4].mode, 07777);
+    ASSERT_EQ_U(w->tmpfs[5].size, 4096);
+    ASSERT_EQ(w->tmpfs[5].mode, 01777);
+    ASSERT_EQ(w->tmpfs[5].line, 9);
+    config_free(c);
+
+    c = load_ok(ok);
+    ASSERT_EQ(c->containers[0].n_tmpfs, 16);
+    config_free(c);
+    expect_only(over, "20: [container web] tmpfs: more than 16 tmpfs mounts (expected at most 16 "
+                      "per container)");
+}
+
+#define TMPFS_OPTS_EXPECTED                                                                        \
+    "(expected PATH or PATH:OPTIONS, OPTIONS being size=SIZE and mode=OCTAL separated by "         \
+    "commas, e.g. /cache:size=64M,mode=1777)"
+
+static void test_error_tmpfs(void)
+{
+    struct config_diag d;
+
+    expect_only(
+        MIN_CTR "tmpfs = /t:uid=0\n",
+        "4: [container web] tmpfs: unknown option 'uid=0' in '/t:uid=0' " TMPFS_OPTS_EXPECTED);
+    expect_error(MIN_CTR "tmpfs = /t:size\n", 4, "unknown option 'size' in '/t:size'");
+    expect_error(MIN_CTR "tmpfs = /t:Size=1M\n", 4, "unknown option 'Size=1M'");
+    expect_only(MIN_CTR "tmpfs = /t:\n",
+                "4: [container web] tmpfs: empty option in '/t:' " TMPFS_OPTS_EXPECTED);
+    expect_error(MIN_CTR "tmpfs = /t:size=1M,\n", 4, "empty option in '/t:size=1M,'");
+    expect_error(MIN_CTR "tmpfs = /t:,mode=1\n", 4, "empty option");
+    expect_only(MIN_CTR "tmpfs = /t:size=lots\n",
+                "4: [container web] tmpfs: invalid size 'lots' in '/t:size=lots' (expected e.g. "
+                "size=16M or size=1G)");
+    expect_error(MIN_CTR "tmpfs = /t:size=\n", 4, "invalid size ''");
+    expect_error(MIN_CTR "tmpfs = /t:size=-1M\n", 4, "invalid size '-1M'");
+    expect_only(MIN_CTR "tmpfs = /t:size=4095\n",
+                "4: [container web] tmpfs: size '4095' is too small (expected at least 4K)");
+    expect_error(MIN_CTR "tmpfs = /t:size=0\n", 4, "size '0' is too small");
+    expect_only(MIN_CTR "tmpfs = /t:mode=8\n",
+                "4: [container web] tmpfs: invalid mode '8' in '/t:mode=8' (expected an octal "
+                "mode up to 7777, e.g. mode=1777 or mode=755)");
+    expect_error(MIN_CTR "tmpfs = /t:mode=10000\n", 4, "invalid mode '10000'");
+    expect_error(MIN_CTR "tmpfs = /t:mode=\n", 4, "invalid mode ''");
+    expect_error(MIN_CTR "tmpfs = /t:mode=0x1ff\n", 4, "invalid mode '0x1ff'");
+    expect_error(MIN_CTR "tmpfs = /t:mode=-1\n", 4, "invalid mode '-1'");
+    expect_error(MIN_CTR "tmpfs = /t:mode=777777777777777777777777\n", 4, "invalid mode");
+    expect_only(
+        MIN_CTR "tmpfs = /t:size=1M,size=2M\n",
+        "4: [container web] tmpfs: size given twice in '/t:size=1M,size=2M' " TMPFS_OPTS_EXPECTED);
+    expect_error(MIN_CTR "tmpfs = /t:mode=1,mode=1\n", 4, "mode given twice");
+    /* PATH is checked as a volume's CONTAINER side. */
+    expect_only(MIN_CTR "tmpfs =\n",
+                "4: [container web] tmpfs: empty container path in '' (expected an absolute path "
+                "inside the container, e.g. /data)");
+    expect_error(MIN_CTR "tmpfs = :size=1M\n", 4, "empty container path in ':size=1M'");
+    expect_error(MIN_CTR "tmpfs = tmp\n", 4, "container path 'tmp' is relative");
+    expect_error(MIN_CTR "tmpfs = /tmp/../etc\n", 4, "has a '..' component");
+    expect_error(MIN_CTR "tmpfs = /\n", 4, "cannot mount over the container's root");
+    expect_error(MIN_CTR "tmpfs = /proc/acpi\n", 4, "'/proc/acpi' would hide the kernel's files");
+    expect_error(MIN_CTR "tmpfs = /sys:size=1M\n", 4, "'/sys' would hide the kernel's files");
+    /* Every problem of one entry at once. */
+    d = load_fail_at(__FILE__, __LINE__, MIN_CTR "tmpfs = t:size=1,mode=9,x\n");
+    ASSERT_EQ(d.n, 4);
+    ASSERT(diag_has(&d, 4, "container path 't' is relative"));
+    ASSERT(diag_has(&d, 4, "size '1' is too small"));
+    ASSERT(diag_has(&d, 4, "invalid mode '9'"));
+    ASSERT(diag_has(&d, 4, "unknown option 'x'"));
+    config_diag_clear(&d);
+}
+
+static void test_error_mount_duplicate_target(void)
+{
+    struct corral_config *c;
+
+    expect_only(MIN_CTR "tmpfs = /t\ntmpfs = /t:size=1M\n",
+                "5: [container web] tmpfs: '/t' is already mounted by the tmpfs at line 4 "
+                "(expected one mount per container path)");
+    /* A volume and a tmpfs, in either order: the later is reported. */
+    expect_only(MIN_CTR "volume = /h:/data\ntmpfs = /data\n",
+                "5: [container web] tmpfs: '/data' is already mounted by the volume at line 4 "
+                "(expected one mount per container path)");
+    expect_only(MIN_CTR "tmpfs = /data/\nvolume = /h:/data:ro\n",
+                "5: [container web] volume: '/data' is already mounted by the tmpfs at line 4 "
+                "(expected one mount per container path)");
+    /* A mount below another is not the same path. */
+    c = load_ok(MIN_CTR "tmpfs = /data\nvolume = /h:/data/sub\n");
+    ASSERT_EQ(c->containers[0].n_tmpfs, 1);
+    ASSERT_EQ(c->containers[0].n_volumes, 1);
     config_free(c);
 }
 
@@ -3670,6 +4227,7 @@ static void test_check_host(void)
     ASSERT(fd >= 0);
     close(fd);
 
+    /* A regular file is an archive to unpack: opened, not read, here. */
     ASSERT(asprintf(&text,
                     "[container ok]\ncommand = x\nrootfs = %s\n"
                     "[container missing]\ncommand = x\nrootfs = %s/missing\n"
@@ -3678,16 +4236,13 @@ static void test_check_host(void)
                     good, dir, file, file) >= 0);
     c = load_ok(text);
     ASSERT_EQ(config_check_host(c, &d), -EINVAL);
-    ASSERT_EQ(d.n, 3);
+    ASSERT_EQ(d.n, 2);
     snprintf(want, sizeof(want), NAME ":6: [container missing] rootfs: '%s/missing' does not exist",
              dir);
     ASSERT_STREQ(d.lines[0], want);
-    snprintf(want, sizeof(want), NAME ":10: [container file] rootfs: '%s' is not a directory",
-             file);
-    ASSERT_STREQ(d.lines[1], want);
     snprintf(want, sizeof(want), NAME ":12: [container under-file] rootfs: '%s/x' does not exist",
              file);
-    ASSERT_STREQ(d.lines[2], want);
+    ASSERT_STREQ(d.lines[1], want);
     config_diag_clear(&d);
     config_free(c);
 
@@ -3846,6 +4401,212 @@ static void test_check_host_seccomp(void)
     ASSERT(rmdir(dir) == 0);
 }
 
+static void test_check_host_rootfs_archive(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *text = NULL, *want = NULL;
+    struct config_diag d = {};
+    struct corral_config *c;
+    char path[256];
+    int fd;
+
+    ASSERT(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/rootfs", dir);
+    ASSERT(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/web.tar.gz", dir);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/secret.tar", dir);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+    ASSERT(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    ASSERT(mkfifo(path, 0644) == 0);
+    snprintf(path, sizeof(path), "%s/corral.ini", dir);
+
+    /* A directory in any mode; an archive under an overlay or copied, not
+     * bound (its tree is the image store's); an image is not ours to
+     * check; a FIFO is neither. */
+    ASSERT(asprintf(&text,
+                    "[container dir]\nrootfs = rootfs\ncommand = x\nrootfs_mode = bind\n"
+                    "[container tar]\nrootfs = web.tar.gz\ncommand = x\n"
+                    "[container tar-copy]\nrootfs = web.tar.gz\ncommand = x\nrootfs_mode = copy\n"
+                    "[container tar-bind]\nrootfs = web.tar.gz\ncommand = x\nrootfs_mode = bind\n"
+                    "[container img]\nimage = nowhere\ncommand = x\n"
+                    "[container fifo]\nrootfs = fifo\ncommand = x\n") >= 0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    if (d.n != 2)
+        print_diag(&d);
+    ASSERT_EQ(d.n, 2);
+#define EXPECT_LINE(i, fmt, ...)                                                                   \
+    do {                                                                                           \
+        free(want);                                                                                \
+        ASSERT(asprintf(&want, "%s" fmt, path, __VA_ARGS__) >= 0);                                 \
+        ASSERT_STREQ(d.lines[i], want);                                                            \
+    } while (0)
+    EXPECT_LINE(0,
+                ":15: [container tar-bind] rootfs_mode: rootfs_mode = bind would let the "
+                "container write into the image unpacked from '%s/web.tar.gz'; use overlay or "
+                "copy",
+                dir);
+    EXPECT_LINE(1,
+                ":20: [container fifo] rootfs: '%s/fifo' is neither a directory nor an archive "
+                "file",
+                dir);
+    config_diag_clear(&d);
+    config_free(c);
+
+    /* An archive we may not read; as root, only without the DAC bypass. */
+    free(text);
+    ASSERT(asprintf(&text, "[container s]\nrootfs = secret.tar\ncommand = x\n") >= 0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    if (geteuid() == 0)
+        set_dac_bypass(CAP_CLEAR);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    if (geteuid() == 0)
+        set_dac_bypass(CAP_SET);
+    ASSERT_EQ(d.n, 1);
+    EXPECT_LINE(0, ":2: [container s] rootfs: cannot read '%s/secret.tar': Permission denied", dir);
+#undef EXPECT_LINE
+    config_diag_clear(&d);
+    config_free(c);
+
+    snprintf(path, sizeof(path), "%s/web.tar.gz", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/secret.tar", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/rootfs", dir);
+    ASSERT(rmdir(path) == 0);
+    ASSERT(rmdir(dir) == 0);
+}
+
+static void test_check_host_volumes(void)
+{
+    char dir[] = "/tmp/test-config-XXXXXX";
+    _cleanup_free_ char *text = NULL, *want = NULL;
+    struct config_diag d = {};
+    struct corral_config *c;
+    char path[256];
+    int fd;
+
+    ASSERT(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/data", dir);
+    ASSERT(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/file", dir);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/loop", dir);
+    ASSERT(symlink(path, path) == 0);
+    snprintf(path, sizeof(path), "%s/corral.ini", dir);
+
+    /* Directories and files are bound; a device node would reach the host's
+     * device; the rest must exist first. Each entry on its own line. */
+    ASSERT(asprintf(&text, "[container web]\nrootfs = data\ncommand = x\n"
+                           "volume = data:/data\n"
+                           "volume = file:/etc/f:ro\n"
+                           "volume = missing:/m\n"
+                           "volume = file/x:/x\n"
+                           "volume = loop:/l\n"
+                           "volume = /dev/null:/n\n"
+                           "[container img]\nimage = base\ncommand = x\nvolume = data:/d\n"
+                           "volume = gone:/g\n") >= 0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    if (d.n != 5)
+        print_diag(&d);
+    ASSERT_EQ(d.n, 5);
+#define EXPECT_LINE(i, fmt, ...)                                                                   \
+    do {                                                                                           \
+        free(want);                                                                                \
+        ASSERT(asprintf(&want, "%s" fmt, path, __VA_ARGS__) >= 0);                                 \
+        ASSERT_STREQ(d.lines[i], want);                                                            \
+    } while (0)
+    EXPECT_LINE(0,
+                ":6: [container web] volume: '%s/missing' does not exist (a volume's host side "
+                "must exist; create it first)",
+                dir);
+    EXPECT_LINE(1,
+                ":7: [container web] volume: '%s/file/x' does not exist (a volume's host side "
+                "must exist; create it first)",
+                dir);
+    EXPECT_LINE(2,
+                ":8: [container web] volume: cannot access '%s/loop': Too many levels of "
+                "symbolic links",
+                dir);
+    EXPECT_LINE(3, "%s",
+                ":9: [container web] volume: '/dev/null' is a device node (expected a directory "
+                "or a file: a container gets no host devices)");
+    EXPECT_LINE(4,
+                ":14: [container img] volume: '%s/gone' does not exist (a volume's host side "
+                "must exist; create it first)",
+                dir);
+#undef EXPECT_LINE
+    config_diag_clear(&d);
+    config_free(c);
+
+    free(text);
+    ASSERT(asprintf(&text, "[container web]\nrootfs = data\ncommand = x\nvolume = data:/data\n"
+                           "volume = file:/f:ro\ntmpfs = /t\n") >= 0);
+    ASSERT(config_load_string(path, text, &c, &d) == 0);
+    ASSERT_EQ(config_check_host(c, &d), 0);
+    ASSERT_EQ(d.n, 0);
+    config_free(c);
+
+    snprintf(path, sizeof(path), "%s/loop", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/file", dir);
+    ASSERT(unlink(path) == 0);
+    snprintf(path, sizeof(path), "%s/data", dir);
+    ASSERT(rmdir(path) == 0);
+    ASSERT(rmdir(dir) == 0);
+}
+
+static void test_diag_container(void)
+{
+    struct corral_config *c = load_ok("[container a]\nimage = base\nrootfs_mode = copy\n"
+                                      "command = x\n"
+                                      "[container b]\ncommand = x\nrootfs = /r.tar\n");
+    struct config_diag d = {};
+
+    /* Each key's own line; a key with no line of its own, the header's. */
+    config_diag_container(&d, c, &c->containers[0], "image", "no image named '%s' (expected %s)",
+                          "base", "corral image import FILE --name base");
+    config_diag_container(&d, c, &c->containers[0], "rootfs_mode", "%s", "x");
+    config_diag_container(&d, c, &c->containers[0], "rootfs", "%d", 1);
+    config_diag_container(&d, c, &c->containers[1], "rootfs", "not a tar archive");
+    config_diag_container(&d, c, &c->containers[1], "volume", "v");
+    config_diag_container(&d, c, &c->containers[1], "rootfs_mode", "m");
+    config_diag_container(&d, c, &c->containers[1], NULL, "whole");
+    config_diag_container(NULL, c, &c->containers[1], "image", "dropped");
+    /* Appended in the order given, after what was there. */
+    ASSERT_EQ(d.n, 7);
+    ASSERT(d.lines[7] == NULL);
+    ASSERT_STREQ(d.lines[0], NAME ":2: [container a] image: no image named 'base' (expected "
+                                  "corral image import FILE --name base)");
+    ASSERT_STREQ(d.lines[1], NAME ":3: [container a] rootfs_mode: x");
+    ASSERT_STREQ(d.lines[2], NAME ":1: [container a] rootfs: 1");
+    ASSERT_STREQ(d.lines[3], NAME ":7: [container b] rootfs: not a tar archive");
+    ASSERT_STREQ(d.lines[4], NAME ":5: [container b] volume: v");
+    ASSERT_STREQ(d.lines[5], NAME ":5: [container b] rootfs_mode: m");
+    ASSERT_STREQ(d.lines[6], NAME ":5: [container b]: whole");
+    config_diag_clear(&d);
+
+    /* After config_check_host()'s lines, in the same format. */
+    ASSERT_EQ(config_check_host(c, &d), -EINVAL);
+    ASSERT_EQ(d.n, 1);
+    ASSERT_STREQ(d.lines[0], NAME ":7: [container b] rootfs: '/r.tar' does not exist");
+    config_diag_container(&d, c, &c->containers[0], "image", "no image named 'base'");
+    ASSERT_EQ(d.n, 2);
+    ASSERT_STREQ(d.lines[1], NAME ":2: [container a] image: no image named 'base'");
+    config_diag_clear(&d);
+    config_free(c);
+}
+
 /* ---- dump ---------------------------------------------------------------- */
 
 static void test_dump_round_trip_defaults(void)
@@ -3859,7 +4620,8 @@ static void test_dump_round_trip_defaults(void)
                         "stop_timeout = 10s\npause_timeout = 10s\n"));
     ASSERT(strstr(text, "\n[network]\nbridge = corral0\nsubnet = 10.88.0.0/24\n"
                         "gateway = 10.88.0.1\nnat = yes\nicc = yes\ndns = host\n"));
-    ASSERT(strstr(text, "\n[container web]\nrootfs = /srv/web\ncommand = [\"/bin/true\"]\n"
+    ASSERT(strstr(text, "\n[container web]\nrootfs = /srv/web\nrootfs_mode = overlay\n"
+                        "ephemeral = no\ncommand = [\"/bin/true\"]\n"
                         "hostname = web\n"
                         "env = PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
                         "env = HOSTNAME=web\nenv = HOME=/root\nenv = container=corral\n"
@@ -4367,6 +5129,22 @@ static const struct test tests[] = {
     T(test_error_userns_overlap),
     T(test_error_userns_pool_overlap),
     T(test_error_userns_pool_too_small),
+    T(test_image_forms),
+    T(test_error_image),
+    T(test_error_rootfs_and_image),
+    T(test_rootfs_archive_forms),
+    T(test_rootfs_mode_forms),
+    T(test_error_rootfs_mode),
+    T(test_ephemeral_forms),
+    T(test_error_ephemeral),
+    T(test_volume_forms),
+    T(test_volume_limit),
+    T(test_error_volume),
+    T(test_error_volume_host_colon),
+    T(test_error_volume_duplicate_target),
+    T(test_tmpfs_forms),
+    T(test_error_tmpfs),
+    T(test_error_mount_duplicate_target),
     T(test_error_many_in_one_run),
     T(test_diag_appends_and_may_be_null),
     T(test_relative_paths),
@@ -4376,6 +5154,9 @@ static const struct test tests[] = {
     T(test_error_cannot_read),
     T(test_check_host),
     T(test_check_host_seccomp),
+    T(test_check_host_rootfs_archive),
+    T(test_check_host_volumes),
+    T(test_diag_container),
     T(test_dump_round_trip_defaults),
     T(test_dump_round_trip_everything),
     T(test_dump_limits),
@@ -4383,6 +5164,7 @@ static const struct test tests[] = {
     T(test_dump_policy_forms),
     T(test_dump_round_trip_network),
     T(test_dump_security),
+    T(test_dump_round_trip_mounts),
     T(test_id_maps),
     T(test_error_id_maps),
     T(test_dump_userns),
