@@ -5,12 +5,17 @@ set -euo pipefail
 
 build=(meson ninja-build pkg-config gcc libc6-dev
        libuv1-dev libinih-dev libcap-dev libseccomp-dev
-       libnl-3-dev libnl-route-3-dev libnftables-dev libjansson-dev)
+       libnl-3-dev libnl-route-3-dev libnftables-dev libjansson-dev
+       libarchive-dev nettle-dev)
 runtime=(busybox-static util-linux iproute2 procps python3)
 # Tests and benchmarks: crun for the side-by-side numbers, valgrind for
 # the leak runs, nftables to inspect rules from the outside, clang and its
 # runtime (libFuzzer, in libclang-rt-14-dev on Debian 12) for the fuzzers.
-testing=(crun valgrind nftables clang-format clang libclang-rt-14-dev)
+# mmdebstrap builds the Debian tree the image tests run (the stand-in for
+# a foreign distribution; with the recommends it needs as root, and the
+# Debian keyring an Ubuntu host lacks); zstd makes a .tar.zst for them.
+testing=(crun valgrind nftables clang-format clang libclang-rt-14-dev
+         mmdebstrap debian-archive-keyring libdpkg-perl gpg arch-test zstd)
 
 want=("${build[@]}" "${runtime[@]}")
 [ "${1:-}" = "--test" ] && want+=("${testing[@]}")
