@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,6 +118,10 @@ void container_status(const struct container *c, char *buf, size_t len)
         snprintf(buf, len, "fatal (%s)", c->fatal_reason);
         break;
     case CTR_STARTING:
+        if (!c->run && c->rootfs.worker) {
+            snprintf(buf, len, "starting (%s)", c->rootfs.progress);
+            break;
+        }
         if (!c->run && c->waiting_for) {
             snprintf(buf, len, "starting (waiting for %s)", c->waiting_for);
             break;
@@ -133,6 +138,8 @@ void container_set_state(struct container *c, enum ctr_state s)
     enum ctr_state old = c->state;
 
     c->state = s;
+    if (container_is_down(c))
+        rootfs_down(c);
     if (old != s) {
         char status[700];
         container_status(c, status, sizeof(status));
@@ -313,7 +320,7 @@ static void run_close(struct run *run)
     struct run_log *logs[] = {&run->out, &run->err};
 
     run->syncfd = safe_close(run->syncfd);
-    run->rootfs_tree = safe_close(run->rootfs_tree);
+    spawn_trees_close(run->trees);
     for (size_t i = 0; i < ELEMENTSOF(logs); i++)
         if (logs[i]->open) {
             (void) run_log_read(logs[i], LOG_DRAIN_MAX);
@@ -331,7 +338,9 @@ static void format_spawn_error(const struct run *run, char *buf, size_t len)
 {
     const struct spawn_error *e = &run->error;
 
-    if (e->path[0])
+    if (e->path[0] && e->err == 0) /* the step says it all */
+        snprintf(buf, len, "%s '%s'", spawn_step_to_string(e->step), e->path);
+    else if (e->path[0])
         snprintf(buf, len, "%s '%s': %s", spawn_step_to_string(e->step), e->path, strerror(e->err));
     else
         snprintf(buf, len, "%s: %s", spawn_step_to_string(e->step), strerror(e->err));
@@ -432,6 +441,7 @@ static void on_exit_readable(uv_poll_t *p, int status, int events)
     run_close(run);
     c->run = NULL;
     network_detach(c);
+    rootfs_run_ended(c);
     was_stop = c->stop_requested;
     c->stop_requested = false;
 
@@ -590,18 +600,10 @@ static int apply_limits(struct container *c)
     return 0;
 }
 
+static int prepare_and_spawn(struct container *c);
+
 static int start_run(struct container *c)
 {
-    const struct container_spec *s = c->spec;
-    const struct supervisor_spec *sup = &c->d->cfg->sup;
-    _cleanup_close_ int null_fd = -EBADF;
-    _cleanup_free_ char *hosts_path = NULL, *resolv_path = NULL;
-    _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
-    struct spawn_result res;
-    struct spawn_plan plan;
-    struct run *run;
-    int r;
-
     if (c->run)
         return c->state == CTR_STOPPING ? -EBUSY : -EALREADY;
     if (c->d->shutting_down)
@@ -616,6 +618,107 @@ static int start_run(struct container *c)
     /* Counted before anything can fail, so that a waiter sees an attempt
      * even when it ends before there is a process. */
     c->starts++;
+    return prepare_and_spawn(c);
+}
+
+static size_t path_depth(const char *path)
+{
+    size_t n = 0;
+
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
+/* Volumes and tmpfs mounts for the plan, made at the first start: a
+ * mount's target parents first, so that one below another lands on it. */
+static int plan_mounts(struct container *c)
+{
+    const struct container_spec *s = c->spec;
+    size_t n = s->n_volumes + s->n_tmpfs, k = 0;
+
+    if (c->mounts || n == 0)
+        return 0;
+    c->mounts = calloc(n, sizeof(*c->mounts));
+    c->tmpfs_opts = calloc(s->n_tmpfs + 1, sizeof(*c->tmpfs_opts));
+    if (!c->mounts || !c->tmpfs_opts)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->n_volumes; i++)
+        c->mounts[k++] = (struct spawn_mount){.source = s->volumes[i].source,
+                                              .target = s->volumes[i].target,
+                                              .readonly = s->volumes[i].readonly};
+    for (size_t i = 0; i < s->n_tmpfs; i++) {
+        if (asprintf(&c->tmpfs_opts[i], "mode=%o,size=%" PRIu64 "k", (unsigned) s->tmpfs[i].mode,
+                     (s->tmpfs[i].size ?: UINT64_C(64) << 20) / 1024) < 0) {
+            c->tmpfs_opts[i] = NULL;
+            return -ENOMEM;
+        }
+        c->mounts[k++] =
+            (struct spawn_mount){.target = s->tmpfs[i].target, .tmpfs_opts = c->tmpfs_opts[i]};
+    }
+    /* Fewer components first; a stable insertion sort keeps the file's
+     * order among equals. */
+    for (size_t i = 1; i < n; i++) {
+        struct spawn_mount m = c->mounts[i];
+        size_t depth = path_depth(m.target), j = i;
+
+        while (j > 0 && path_depth(c->mounts[j - 1].target) > depth) {
+            c->mounts[j] = c->mounts[j - 1];
+            j--;
+        }
+        c->mounts[j] = m;
+    }
+    return 0;
+}
+
+/* Whether each volume's source is a file, as it is now. */
+static void stat_volumes(struct container *c)
+{
+    size_t n = c->spec->n_volumes + c->spec->n_tmpfs;
+    struct stat st;
+
+    for (size_t i = 0; i < n && c->mounts; i++)
+        if (c->mounts[i].source)
+            c->mounts[i].file = stat(c->mounts[i].source, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+void container_rootfs_ready(struct container *c, int err, const char *msg)
+{
+    /* Stopped (or going down) while it waited. */
+    if (c->state != CTR_STARTING || c->run || c->d->shutting_down)
+        return;
+    if (err < 0) {
+        (void) start_failed_msg(c, msg, err);
+        return;
+    }
+    (void) prepare_and_spawn(c);
+}
+
+static int prepare_and_spawn(struct container *c)
+{
+    const struct container_spec *s = c->spec;
+    const struct supervisor_spec *sup = &c->d->cfg->sup;
+    _cleanup_close_ int null_fd = -EBADF;
+    _cleanup_free_ char *hosts_path = NULL, *resolv_path = NULL;
+    _cleanup_close_pair_ int out[2] = {-EBADF, -EBADF}, err[2] = {-EBADF, -EBADF};
+    struct spawn_result res;
+    struct spawn_plan plan;
+    struct run *run;
+    char msg[sizeof(c->last_exit.error)];
+    int r;
+
+    r = rootfs_prepare(c, msg, sizeof(msg));
+    if (r > 0) {
+        /* An import or a copy first; it calls container_rootfs_ready(). */
+        container_set_state(c, CTR_STARTING);
+        return 0;
+    }
+    if (r < 0)
+        return msg[0] ? start_failed_msg(c, msg, r) : start_failed(c, "prepare rootfs", NULL, r);
+    r = plan_mounts(c);
+    if (r < 0)
+        return start_failed(c, "plan volumes", NULL, r);
+    stat_volumes(c);
 
     if (!c->log) {
         r = logfile_open(sup->log_dir, s->name, s->log.max_size, s->log.max_files, &c->log);
@@ -655,9 +758,7 @@ static int start_run(struct container *c)
         r = seccomp_filter_build(s->seccomp, s->seccomp_file, s->caps, &c->seccomp, why,
                                  sizeof(why));
         if (r < 0 && why[0]) {
-            char msg[600];
-
-            snprintf(msg, sizeof(msg), "seccomp: %s", why);
+            snprintf(msg, sizeof(msg), "seccomp: %.500s", why);
             return start_failed_msg(c, msg, r);
         }
         if (r < 0)
@@ -670,7 +771,8 @@ static int start_run(struct container *c)
     }
 
     plan = (struct spawn_plan){
-        .rootfs = s->rootfs,
+        .mounts = c->mounts,
+        .n_mounts = s->n_volumes + s->n_tmpfs,
         .argv = s->argv,
         .envp = s->env,
         .path_env = c->path_env,
@@ -698,6 +800,7 @@ static int start_run(struct container *c)
         .gid_map = s->userns.gid_map,
         .n_gid_map = s->userns.n_gid_map,
     };
+    rootfs_plan(c, &plan);
     r = runtime_spawn(&plan, &res);
     if (r < 0)
         return start_failed(c, res.fail_step ?: "clone", res.fail_path[0] ? res.fail_path : NULL,
@@ -707,14 +810,14 @@ static int start_run(struct container *c)
     if (!run) {
         /* EOF on its sync socket makes the child exit before doing anything. */
         close(res.syncfd);
-        safe_close(res.rootfs_tree);
+        spawn_trees_close(res.trees);
         (void) waitid((idtype_t) P_PIDFD, (id_t) res.pidfd, &(siginfo_t){0}, WEXITED);
         close(res.pidfd);
         close(res.errfd);
         return start_failed(c, "spawn", NULL, -ENOMEM);
     }
     run->c = c;
-    run->syncfd = run->rootfs_tree = -EBADF;
+    run->syncfd = run->trees[0] = run->trees[1] = -EBADF;
     run->out.fd = run->err.fd = -EBADF;
     run->pid = res.pid;
     run->oom_kills_before = oom_kills(c->cg);
@@ -748,7 +851,7 @@ static int start_run(struct container *c)
         snprintf(run->error.path, sizeof(run->error.path), "%s", cg_path(c->cg));
         log_spawn_error(run);
         close(res.syncfd);
-        safe_close(res.rootfs_tree);
+        spawn_trees_close(res.trees);
     } else {
         char step[128] = "";
         r = network_attach(c, res.pid, step, sizeof(step));
@@ -758,12 +861,12 @@ static int start_run(struct container *c)
             snprintf(run->error.path, sizeof(run->error.path), "%s", step);
             log_spawn_error(run);
             close(res.syncfd);
-            safe_close(res.rootfs_tree);
+            spawn_trees_close(res.trees);
         } else if (c->net_attached) {
             /* Released with the others that start this loop turn, once
              * the ruleset has their ports (network.c). */
             run->syncfd = res.syncfd;
-            run->rootfs_tree = res.rootfs_tree;
+            memcpy(run->trees, res.trees, sizeof(run->trees));
         } else {
             (void) runtime_release(&res);
         }
@@ -791,11 +894,12 @@ void container_release(struct container *c, int err, const char *what)
         snprintf(run->error.path, sizeof(run->error.path), "%s", what);
         log_spawn_error(run);
         run->syncfd = safe_close(run->syncfd);
-        run->rootfs_tree = safe_close(run->rootfs_tree);
+        spawn_trees_close(run->trees);
         return;
     }
-    res = (struct spawn_result){.syncfd = run->syncfd, .rootfs_tree = run->rootfs_tree};
-    run->syncfd = run->rootfs_tree = -EBADF;
+    res = (struct spawn_result){.syncfd = run->syncfd};
+    memcpy(res.trees, run->trees, sizeof(res.trees));
+    run->syncfd = run->trees[0] = run->trees[1] = -EBADF;
     (void) runtime_release(&res);
 }
 
@@ -888,6 +992,11 @@ static void on_container_timer_closed(uv_handle_t *h)
     free(c->deps);
     free(c->rdeps);
     free(c->path_env);
+    rootfs_free(c);
+    free(c->mounts);
+    for (char **o = c->tmpfs_opts; o && *o; o++)
+        free(*o);
+    free(c->tmpfs_opts);
     free(c);
 }
 
@@ -909,6 +1018,7 @@ int container_new(struct daemon *d, const struct container_spec *spec, struct co
     c->d = d;
     c->spec = spec;
     c->state = CTR_STOPPED;
+    c->rootfs.image_fd = -EBADF;
     for (char **e = spec->env; e && *e; e++)
         if (strncmp(*e, "PATH=", 5) == 0)
             path = *e + 5;
@@ -1033,7 +1143,7 @@ static json_t *spec_to_json(const struct container_spec *s, const struct supervi
     if (asprintf(&log_path, "%s/%s.log", sup->log_dir, s->name) < 0)
         log_path = NULL;
     o = json_pack(
-        "{s:s, s:o, s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:s?}", "rootfs", s->rootfs,
+        "{s:s?, s:o, s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:s?}", "rootfs", s->rootfs,
         "command", strv_to_json(s->argv), "hostname", s->hostname, "env", strv_to_json(s->env),
         "workdir", s->workdir, "stop_signal", signal_to_string(s->stop_signal), "stop_timeout_ms",
         (json_int_t) s->stop_timeout_ms, "pause_timeout_ms", (json_int_t) s->pause_timeout_ms,
@@ -1048,6 +1158,20 @@ static json_t *spec_to_json(const struct container_spec *s, const struct supervi
                   "max", (int) r->max, "delay_ms", (json_int_t) r->delay_ms, "delay_max_ms",
                   (json_int_t) r->delay_max_ms, "reset_after_ms", (json_int_t) r->reset_after_ms,
                   "start_grace_ms", (json_int_t) r->start_grace_ms));
+    json_object_set_new(o, "image", s->image ? json_string(s->image) : json_null());
+    json_object_set_new(o, "rootfs_mode", json_string(rootfs_mode_to_string(s->rootfs_mode)));
+    json_object_set_new(o, "ephemeral", json_boolean(s->ephemeral));
+    json_t *vols = json_array(), *tmps = json_array();
+    for (size_t i = 0; i < s->n_volumes; i++)
+        json_array_append_new(vols,
+                              json_pack("{s:s, s:s, s:b}", "source", s->volumes[i].source, "target",
+                                        s->volumes[i].target, "readonly", s->volumes[i].readonly));
+    for (size_t i = 0; i < s->n_tmpfs; i++)
+        json_array_append_new(tmps, json_pack("{s:s, s:I, s:i}", "target", s->tmpfs[i].target,
+                                              "size", (json_int_t) s->tmpfs[i].size, "mode",
+                                              (int) s->tmpfs[i].mode));
+    json_object_set_new(o, "volumes", vols);
+    json_object_set_new(o, "tmpfs", tmps);
     json_object_set_new(o, "log_max_size", json_integer((json_int_t) s->log.max_size));
     json_object_set_new(o, "log_max_files", json_integer(s->log.max_files));
     return o;
@@ -1060,6 +1184,11 @@ json_t *container_inspect_json(const struct container *c)
     if (!o)
         return NULL;
     json_object_set_new(o, "spec", spec_to_json(c->spec, &c->d->cfg->sup));
+    /* What it runs on now: the tree, the image, where its layer is. */
+    json_object_set_new(o, "root",
+                        json_pack("{s:s?, s:s?, s:s?, s:s?}", "lower", c->rootfs.lower, "image_id",
+                                  c->rootfs.image_id[0] ? c->rootfs.image_id : NULL, "layer",
+                                  c->rootfs.dir, "root", c->rootfs.root));
     json_object_set_new(o, "restart_attempt", json_integer(c->history.attempt));
     json_object_set_new(o, "failures_in_a_row", json_integer(c->history.failures));
     json_object_set_new(o, "backoff_delay_ms", json_integer((json_int_t) c->backoff_delay_ms));

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "logfile.h"
 #include "restart.h"
+#include "rootfs.h"
 #include "runtime.h"
 
 struct daemon;
@@ -57,8 +58,8 @@ struct run {
     pid_t pid;
     int pidfd;
     int errfd;
-    int syncfd;      /* until released: the child waits on it (network_sync) */
-    int rootfs_tree; /* ... and this goes with "go" (runtime_release) */
+    int syncfd;                 /* until released: the child waits on it (network_sync) */
+    int trees[SPAWN_TREES_MAX]; /* ... and these go with "go" (runtime_release) */
     uv_poll_t exit_poll;
     uv_poll_t err_poll;
     bool err_open;
@@ -128,7 +129,10 @@ struct container {
     struct seccomp_filter *seccomp; /* built at the first start; NULL: unconfined */
     uint32_t userns_host;           /* userns: the first host id (pool or explicit) */
     bool seccomp_built;
-    struct container **deps; /* depends_on */
+    struct ctr_rootfs rootfs;   /* what it runs on (rootfs.h) */
+    struct spawn_mount *mounts; /* its volumes and tmpfs mounts, parents first */
+    char **tmpfs_opts;          /* the tmpfs mounts' option strings */
+    struct container **deps;    /* depends_on */
     size_t n_deps;
     struct container **rdeps; /* the containers that depend on this one */
     size_t n_rdeps;
@@ -146,6 +150,9 @@ void container_close(struct container *c);
 void container_release(struct container *c, int err, const char *what);
 bool container_awaits_release(const struct container *c);
 int container_start(struct container *c);
+/* The import or copy a start waited for is over (rootfs.c): go on with
+ * the start, or fail it with msg. */
+void container_rootfs_ready(struct container *c, int err, const char *msg);
 /* Stop; a container in backoff or waiting to start just becomes stopped. */
 int container_stop(struct container *c);
 /* Stop, then start again once the process is gone. */

@@ -19,9 +19,12 @@
 #include "control.h"
 #include "log.h"
 #include "idpool.h"
+#include "image/image.h"
 #include "macro.h"
 #include "network.h"
+#include "rootfs.h"
 #include "util.h"
+#include "worker.h"
 
 struct container *daemon_find(struct daemon *d, const char *name)
 {
@@ -156,6 +159,7 @@ static void finish(struct daemon *d)
     log_info("all containers are down, exiting");
     control_close(d);
     network_close(d);
+    workers_close(d);
     uv_close((uv_handle_t *) &d->sig_poll, on_sig_closed);
     for (size_t i = 0; i < d->n_ctrs; i++)
         container_close(d->ctrs[i]);
@@ -419,6 +423,7 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
         d.opts = *opts;
     list_init(&d.clients);
     list_init(&d.waiters);
+    list_init(&d.workers);
 
     r = prepare_dirs(sup);
     if (r < 0)
@@ -491,6 +496,7 @@ int daemon_run(const struct corral_config *cfg, const struct daemon_options *opt
         goto out_loop;
     if (network_init(&d) < 0)
         goto out_loop;
+    rootfs_sweep(&d);
 
     log_info("corral %s supervising %zu container(s), control socket %s", CORRAL_VERSION, d.n_ctrs,
              d.socket_path);
@@ -521,6 +527,7 @@ out_loop:
         d.finished = true;
         control_close(&d);
         network_close(&d);
+        workers_close(&d);
         if (d.sigfd >= 0)
             uv_close((uv_handle_t *) &d.sig_poll, on_sig_closed);
         for (size_t i = 0; i < d.n_ctrs; i++)
@@ -531,6 +538,7 @@ out_loop:
     if (uv_loop_close(&d.loop) != 0)
         log_warn("event loop still had handles open at exit");
     free(d.ctrs);
+    image_store_free(d.images);
     d.ctrs = NULL;
 out_cg:
     (void) cg_manager_remove_parent(d.cg);

@@ -36,6 +36,10 @@ struct daemon {
     bool server_open;
     struct list_head clients;
     struct list_head waiters;
+    struct list_head workers;    /* forked for work that would block (worker.h) */
+    struct image_store *images;  /* state_dir/images, opened when first needed */
+    struct worker *trash_worker; /* deleting discarded layers, at most one */
+    bool trash_again;            /* ... and more was discarded meanwhile */
     char *socket_path;
     char *ctr_state_dir; /* run_dir/containers */
     char *persist_dir;   /* state_dir/containers: what outlives a supervisor */

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "config/config.h"
 #include "daemon.h"
+#include "imagecmd.h"
 #include "log.h"
 #include "logread.h"
 #include "macro.h"
@@ -21,11 +22,14 @@
 
 #define DEFAULT_CONFIG "corral.ini"
 #define DEFAULT_RUN_DIR "/run/corral"
+#define DEFAULT_STATE_DIR "/var/lib/corral"
 
 struct options {
     const char *file;
     const char *run_dir;
     const char *log_dir;
+    const char *state_dir;
+    const char *image_name;
     bool json;
     bool exit_when_done;
     bool verbose;
@@ -53,6 +57,13 @@ static void usage(FILE *f)
           "  events                     follow state changes as they happen\n"
           "  down                       stop everything and end the supervisor\n"
           "\n"
+          "Images (state_dir/images; work with or without a supervisor):\n"
+          "  image import FILE [--name NAME]\n"
+          "                             unpack a root file system archive (.tar, .tar.gz,\n"
+          "                             .tar.xz, .tar.zst) into the store, once\n"
+          "  image ls                   list the images: name, id, size, in use\n"
+          "  image rm NAME|ID...        remove images no container is running on\n"
+          "\n"
           "Logs (read from log_dir; work with or without a supervisor):\n"
           "  logs [-f] [-n N] [--since TIME] [-t] NAME\n"
           "                             -f, --follow: keep printing new lines\n"
@@ -65,6 +76,8 @@ static void usage(FILE *f)
           "      --run-dir DIR          find the supervisor here (default: the config's\n"
           "                             run_dir, else /run/corral)\n"
           "      --log-dir DIR          read logs here (default: the config's log_dir)\n"
+          "      --state-dir DIR        the image store's state_dir (default: the config's,\n"
+          "                             else /var/lib/corral)\n"
           "      --json                 machine-readable output\n"
           "  -v, --verbose              debug logging (up)\n"
           "  -h, --help                 this text\n"
@@ -89,7 +102,7 @@ static int load_config(const char *file, struct corral_config **ret)
     struct config_diag diag = {0};
     int r = config_load_file(file, ret, &diag);
 
-    if (r == 0 && config_check_host(*ret, &diag) < 0) {
+    if (r == 0 && (config_check_host(*ret, &diag) < 0) | (image_check_config(*ret, &diag) < 0)) {
         config_free(*ret);
         *ret = NULL;
         r = -EINVAL;
@@ -110,7 +123,7 @@ static int cmd_check(const struct options *o)
     struct corral_config *c = NULL;
     int r = config_load_file(config_file(o), &c, &diag);
 
-    if (r == 0 && config_check_host(c, &diag) < 0)
+    if (r == 0 && (config_check_host(c, &diag) < 0) | (image_check_config(c, &diag) < 0))
         r = -EINVAL;
     if (o->json) {
         json_t *errs = json_array();
@@ -331,6 +344,31 @@ static int resolve_log_dir(const struct options *o, char **ret)
     return *ret ? 0 : -ENOMEM;
 }
 
+/* --state-dir, else the config file's state_dir, else the default. */
+static int resolve_state_dir(const struct options *o, char **ret)
+{
+    struct corral_config *c = NULL;
+    struct config_diag diag = {0};
+    struct stat st;
+
+    if (o->state_dir) {
+        *ret = strdup(o->state_dir);
+        return *ret ? 0 : -ENOMEM;
+    }
+    if (!o->file && stat(DEFAULT_CONFIG, &st) < 0) {
+        *ret = strdup(DEFAULT_STATE_DIR);
+        return *ret ? 0 : -ENOMEM;
+    }
+    if (config_load_file(config_file(o), &c, &diag) < 0) {
+        print_diag(&diag);
+        config_diag_clear(&diag);
+        return -EINVAL;
+    }
+    *ret = strdup(c->sup.state_dir);
+    config_free(c);
+    return *ret ? 0 : -ENOMEM;
+}
+
 static int cmd_logs(const struct options *o, const char *name)
 {
     _cleanup_free_ char *log_dir = NULL;
@@ -447,7 +485,19 @@ static void print_inspect(json_t *reply)
         putchar('\n');
         print_kv("manual stop", "%s",
                  json_is_true(json_object_get(c, "manual_stop")) ? "yes" : "no");
-        print_kv("rootfs", "%s", jstr(spec, "rootfs"));
+        if (json_is_string(json_object_get(spec, "image")))
+            print_kv("image", "%s", jstr(spec, "image"));
+        else
+            print_kv("rootfs", "%s", jstr(spec, "rootfs"));
+        print_kv("rootfs mode", "%s%s", jstr(spec, "rootfs_mode"),
+                 json_is_true(json_object_get(spec, "ephemeral")) ? " (ephemeral)" : "");
+        if (json_is_string(json_object_get(json_object_get(c, "root"), "layer")))
+            print_kv("layer", "%s", jstr(json_object_get(c, "root"), "layer"));
+        json_array_foreach(json_object_get(spec, "volumes"), k, v)
+            print_kv(k == 0 ? "volumes" : "", "%s:%s%s", jstr(v, "source"), jstr(v, "target"),
+                     json_is_true(json_object_get(v, "readonly")) ? ":ro" : "");
+        json_array_foreach(json_object_get(spec, "tmpfs"), k, v)
+            print_kv(k == 0 ? "tmpfs" : "", "%s", jstr(v, "target"));
         cmd = json_dumps(json_object_get(spec, "command"), JSON_COMPACT);
         print_kv("command", "%s", cmd ? cmd : "-");
         free(cmd);
@@ -473,11 +523,15 @@ int main(int argc, char **argv)
         OPT_VERSION,
         OPT_EXIT_WHEN_DONE,
         OPT_SINCE,
+        OPT_STATE_DIR,
+        OPT_NAME,
     };
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'},
         {"run-dir", required_argument, NULL, OPT_RUN_DIR},
         {"log-dir", required_argument, NULL, OPT_LOG_DIR},
+        {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+        {"name", required_argument, NULL, OPT_NAME},
         {"json", no_argument, NULL, OPT_JSON},
         {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
         {"verbose", no_argument, NULL, 'v'},
@@ -554,6 +608,12 @@ int main(int argc, char **argv)
         case OPT_LOG_DIR:
             o.log_dir = optarg;
             break;
+        case OPT_STATE_DIR:
+            o.state_dir = optarg;
+            break;
+        case OPT_NAME:
+            o.image_name = optarg;
+            break;
         case OPT_JSON:
             o.json = true;
             o.logs.json = true;
@@ -615,6 +675,19 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         return cmd_client(&o, cmd, argv + optind, argc - optind);
+    }
+    if (streq(cmd, "image")) {
+        _cleanup_free_ char *state_dir = NULL;
+        struct image_cmd ic = {.name = o.image_name, .json = o.json};
+
+        if (resolve_state_dir(&o, &state_dir) < 0)
+            return EXIT_USAGE;
+        ic.state_dir = state_dir;
+        return cmd_image(&ic, argv + optind, argc - optind);
+    }
+    if (o.image_name) {
+        fprintf(stderr, "corral: --name is for image import\n");
+        return EXIT_USAGE;
     }
     if (streq(cmd, "help")) {
         usage(stdout);

@@ -13,7 +13,9 @@
 #include <sys/prctl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,6 +42,7 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_MOUNT_PRIVATE] = "make mounts private",
     [STEP_USERNS] = "enter user namespace",
     [STEP_ROOTFS] = "rootfs",
+    [STEP_OVERLAY] = "mount overlay on",
     [STEP_PIVOT_ROOT] = "pivot_root",
     [STEP_PROC] = "mount",
     [STEP_SYS] = "mount",
@@ -47,6 +50,9 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_DEVPTS] = "mount",
     [STEP_SHM] = "mount",
     [STEP_MQUEUE] = "mount",
+    [STEP_VOLUME] = "mount volume on",
+    [STEP_VOLUME_ROOT] = "refuse to mount over the container's root (a symlink to /) through",
+    [STEP_TMPFS] = "mount tmpfs on",
     [STEP_MASK] = "mask",
     [STEP_ETC] = "bind",
     [STEP_READONLY_ROOT] = "make the root read-only",
@@ -231,11 +237,18 @@ static void mask_paths(int errfd)
 
 /* After every other mount under /: writable tmpfs on /tmp and /run, then
  * the root bind remounted read-only. */
-static void readonly_root(int errfd)
+static void readonly_root(int errfd, const struct spawn_plan *p)
 {
     static const char *const scratch[] = {"/tmp", "/run"};
 
     for (size_t i = 0; i < ELEMENTSOF(scratch); i++) {
+        bool mounted = false;
+
+        /* A volume or tmpfs of the user's there stays as it is. */
+        for (size_t k = 0; k < p->n_mounts; k++)
+            mounted |= strcmp(p->mounts[k].target, scratch[i]) == 0;
+        if (mounted)
+            continue;
         CHECK(mkdir_if_missing(scratch[i], 01777), STEP_READONLY_ROOT, scratch[i]);
         CHECK(mount("tmpfs", scratch[i], "tmpfs", MS_NOSUID | MS_NODEV,
                     i == 0 ? "mode=1777,size=65536k" : "mode=755,size=65536k"),
@@ -329,6 +342,129 @@ static void attach_file_mount(int errfd, int tree, const char *target)
     close(tree);
 }
 
+/* Detached copies of the volumes' sources, taken while the host is still
+ * in view (pivot_root hides it); read-only ones are made so here, whole
+ * (AT_RECURSIVE: a mount below the source comes along, as with docker). */
+static void open_volume_trees(int errfd, const struct spawn_plan *p, int *trees)
+{
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct spawn_mount *m = &p->mounts[i];
+
+        trees[i] = -1;
+        if (!m->source)
+            continue;
+        trees[i] = (int) syscall(SYS_open_tree, AT_FDCWD, m->source,
+                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (trees[i] < 0)
+            child_fail(errfd, STEP_VOLUME, errno, m->source);
+        if (m->readonly) {
+            struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+            CHECK(syscall(SYS_mount_setattr, trees[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                          sizeof(attr)),
+                  STEP_VOLUME, m->source);
+        }
+    }
+}
+
+/* The target of a volume or tmpfs as an O_PATH fd, resolved after
+ * pivot_root inside the container's root: RESOLVE_IN_ROOT keeps an
+ * absolute or '..' symlink of the image inside it, and no magic link
+ * (/proc/self/...) is followed. Missing components are made: directories,
+ * and an empty file last for a file volume. */
+static int open_mount_target(int errfd, int step, int rootfd, const char *target, bool file)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    char prefix[PATH_MAX];
+    size_t len = strlen(target);
+    struct stat st, root_st;
+    int cur, next;
+
+    if (len >= sizeof(prefix))
+        child_fail(errfd, step, ENAMETOOLONG, target);
+    cur = (int) fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    if (cur < 0)
+        child_fail(errfd, step, errno, target);
+    for (size_t start = 0; start < len;) {
+        size_t end;
+        bool last;
+
+        while (target[start] == '/')
+            start++;
+        if (start >= len)
+            break;
+        end = start;
+        while (end < len && target[end] != '/')
+            end++;
+        last = end >= len || target[end + strspn(target + end, "/")] == '\0';
+        memcpy(prefix, target, end);
+        prefix[end] = '\0';
+        next = (int) syscall(SYS_openat2, rootfd, prefix, &how, sizeof(how));
+        if (next < 0 && errno == ENOENT) {
+            /* cur is the resolved parent: make the component there. */
+            const char *name = prefix + start;
+
+            if (last && file) {
+                int t =
+                    openat(cur, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (t < 0)
+                    child_fail(errfd, step, errno, target);
+                close(t);
+            } else if (mkdirat(cur, name, 0755) < 0)
+                child_fail(errfd, step, errno == EEXIST ? ENOENT : errno, target);
+            next = (int) syscall(SYS_openat2, rootfd, prefix, &how, sizeof(how));
+        }
+        if (next < 0)
+            child_fail(errfd, step, errno, target);
+        close(cur);
+        cur = next;
+        start = end;
+    }
+    CHECK(fstat(cur, &st), step, target);
+    CHECK(fstat(rootfd, &root_st), step, target);
+    /* A symlink to / in the image: mounting there would cover the root. */
+    if (st.st_dev == root_st.st_dev && st.st_ino == root_st.st_ino)
+        child_fail(errfd, STEP_VOLUME_ROOT, 0, target);
+    if (file && S_ISDIR(st.st_mode))
+        child_fail(errfd, step, EISDIR, target);
+    if (!file && !S_ISDIR(st.st_mode))
+        child_fail(errfd, step, ENOTDIR, target);
+    return cur;
+}
+
+/* Volumes and tmpfs mounts, in the plan's order (parents before what is
+ * mounted below them). */
+static void mount_volumes(int errfd, const struct spawn_plan *p, const int *trees)
+{
+    char fdpath[32];
+    int rootfd;
+
+    if (p->n_mounts == 0)
+        return;
+    rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        child_fail(errfd, STEP_VOLUME, errno, "/");
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct spawn_mount *m = &p->mounts[i];
+        int step = m->source ? STEP_VOLUME : STEP_TMPFS;
+        int t = open_mount_target(errfd, step, rootfd, m->target, m->file);
+
+        if (m->source) {
+            CHECK(syscall(SYS_move_mount, trees[i], "", t, "",
+                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+                  step, m->target);
+            close(trees[i]);
+        } else {
+            /* mount(2) follows the magic link to the resolved target. */
+            snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", t);
+            CHECK(mount("tmpfs", fdpath, "tmpfs", MS_NOSUID | MS_NODEV, m->tmpfs_opts), step,
+                  m->target);
+        }
+        close(t);
+    }
+    close(rootfd);
+}
+
 static int loopback_up(void)
 {
     struct ifreq ifr = {0};
@@ -381,12 +517,11 @@ static _noreturn_ void exec_command(int errfd, const struct spawn_plan *p)
     child_fail(errfd, STEP_EXEC, saved, file);
 }
 
-/* The parent's "go": one byte, with the idmapped rootfs's mount fd
- * attached in a user namespace (*ret_tree, else -1). -1 on EOF: the parent
- * gave up on us. */
-static int recv_go(int syncfd, int *ret_tree)
+/* The parent's "go": one byte, with the idmapped trees attached in a user
+ * namespace (ret_trees[i], else -1). -1 on EOF: the parent gave up on us. */
+static int recv_go(int syncfd, int ret_trees[SPAWN_TREES_MAX])
 {
-    char go, control[CMSG_SPACE(sizeof(int))];
+    char go, control[CMSG_SPACE(sizeof(int) * SPAWN_TREES_MAX)];
     struct iovec iov = {.iov_base = &go, .iov_len = 1};
     struct msghdr msg = {.msg_iov = &iov,
                          .msg_iovlen = 1,
@@ -394,25 +529,28 @@ static int recv_go(int syncfd, int *ret_tree)
                          .msg_controllen = sizeof(control)};
     struct cmsghdr *cm;
 
-    *ret_tree = -1;
+    for (size_t i = 0; i < SPAWN_TREES_MAX; i++)
+        ret_trees[i] = -1;
     if (recvmsg(syncfd, &msg, MSG_CMSG_CLOEXEC) != 1)
         return -1;
     cm = CMSG_FIRSTHDR(&msg);
-    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-        memcpy(ret_tree, CMSG_DATA(cm), sizeof(int));
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(ret_trees, CMSG_DATA(cm), (n < SPAWN_TREES_MAX ? n : SPAWN_TREES_MAX) * sizeof(int));
+    }
     return 0;
 }
 
 static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int errfd)
 {
     sigset_t all;
-    int hosts_tree, resolv_tree, rootfs_tree;
+    int hosts_tree, resolv_tree, trees[SPAWN_TREES_MAX], volume_trees[SPAWN_MOUNTS_MAX];
 
     /* The container dies with the supervisor: never an orphan that nobody
      * will stop. Checked before waiting, so an early death is seen as EOF. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         child_fail(errfd, STEP_SYNC, errno, NULL);
-    if (recv_go(syncfd, &rootfs_tree) < 0)
+    if (recv_go(syncfd, trees) < 0)
         _exit(1);
     close(syncfd);
 
@@ -427,26 +565,53 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     CHECK(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), STEP_MOUNT_PRIVATE, "/");
     hosts_tree = clone_file_mount(errfd, p->hosts_path);
     resolv_tree = clone_file_mount(errfd, p->resolv_path);
-    if (rootfs_tree >= 0) {
+    if (p->n_mounts > SPAWN_MOUNTS_MAX)
+        child_fail(errfd, STEP_VOLUME, E2BIG, NULL);
+    open_volume_trees(errfd, p, volume_trees);
+    if (p->overlay && p->userns) {
+        /* The parent's idmapped lower and rw layers, attached in our mount
+         * namespace; the overlay is mounted as the namespace's root, so
+         * that what the container makes in the upper layer is stored with
+         * its ids mapped back. That root cannot walk the supervisor's
+         * 0700 directories: from here on, paths are relative to the
+         * container's layer directory (0711). */
+        CHECK(chdir(p->layer_dir), STEP_OVERLAY, p->layer_dir);
+        CHECK(syscall(SYS_move_mount, trees[0], "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH),
+              STEP_OVERLAY, p->overlay_lower);
+        CHECK(syscall(SYS_move_mount, trees[1], "", AT_FDCWD, "rwmnt", MOVE_MOUNT_F_EMPTY_PATH),
+              STEP_OVERLAY, p->overlay_rw);
+        close(trees[0]);
+        close(trees[1]);
+    } else if (p->overlay) {
+        CHECK(mount("overlay", p->rootfs, "overlay", 0, p->overlay_opts), STEP_OVERLAY, p->rootfs);
+    } else if (trees[0] >= 0) {
         /* The parent's idmapped copy of the rootfs: files owned by host
          * root show as the container's root, and what it makes is stored
          * as host root's. */
-        CHECK(
-            syscall(SYS_move_mount, rootfs_tree, "", AT_FDCWD, p->rootfs, MOVE_MOUNT_F_EMPTY_PATH),
-            STEP_ROOTFS, p->rootfs);
-        close(rootfs_tree);
+        CHECK(syscall(SYS_move_mount, trees[0], "", AT_FDCWD, p->rootfs, MOVE_MOUNT_F_EMPTY_PATH),
+              STEP_ROOTFS, p->rootfs);
+        close(trees[0]);
     } else
         CHECK(mount(p->rootfs, p->rootfs, "none", MS_BIND | MS_REC, NULL), STEP_ROOTFS, p->rootfs);
-    CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
     umask(0);
     if (p->userns) {
         /* Until now our credentials were still the host root's, which let
          * us reach the supervisor's files (run_dir is 0700) as their
          * owner; the new namespace cannot map them, so nothing could be
          * created in it. Become its root: the first mapped id. */
+        if (!p->overlay)
+            CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
         CHECK(setgroups(0, NULL), STEP_USERNS, NULL);
         CHECK(setresgid(0, 0, 0), STEP_USERNS, NULL);
         CHECK(setresuid(0, 0, 0), STEP_USERNS, NULL);
+        if (p->overlay) {
+            /* userxattr: the namespace's root may not write trusted.*
+             * xattrs, so the overlay keeps its own in user.overlay.*. */
+            CHECK(mount("overlay", "root", "overlay", 0,
+                        "lowerdir=lower,upperdir=rwmnt/upper,workdir=rwmnt/work,userxattr"),
+                  STEP_OVERLAY, p->rootfs);
+            CHECK(chdir("root"), STEP_ROOTFS, p->rootfs);
+        }
         /* In a user namespace the kernel mounts a new proc or sysfs only
          * while the host's are visible (the "fully visible" rule), and
          * device nodes can only be bound from the host's: all before
@@ -458,7 +623,8 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
         CHECK(mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
               STEP_SYS, "/sys");
         dev_nodes_setup(errfd, "dev", true);
-    }
+    } else
+        CHECK(chdir(p->rootfs), STEP_ROOTFS, p->rootfs);
     /* pivot_root(".", ".") stacks the old root on top of the new one; the
      * lazy unmount then drops it without needing a directory for it. */
     CHECK(syscall(SYS_pivot_root, ".", "."), STEP_PIVOT_ROOT, p->rootfs);
@@ -478,12 +644,13 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
     }
     setup_dev(errfd);
     umask(022);
+    mount_volumes(errfd, p, volume_trees);
     if (p->mask_paths)
         mask_paths(errfd);
     attach_file_mount(errfd, hosts_tree, "/etc/hosts");
     attach_file_mount(errfd, resolv_tree, "/etc/resolv.conf");
     if (p->readonly_rootfs)
-        readonly_root(errfd);
+        readonly_root(errfd, p);
 
     CHECK(sethostname(p->hostname, strlen(p->hostname)), STEP_HOSTNAME, p->hostname);
     CHECK(loopback_up(), STEP_LOOPBACK, "lo");
@@ -568,6 +735,32 @@ static int write_id_map(pid_t pid, const char *which, const struct id_range *r, 
     return 0;
 }
 
+/* A detached copy of path, idmapped into the child's user namespace. */
+static int idmapped_tree(const char *path, int userns, struct spawn_result *ret, int *ret_tree)
+{
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns};
+    _cleanup_close_ int t = -EBADF;
+    int r;
+
+    ret->fail_step = "make an idmapped mount of";
+    snprintf(ret->fail_path, sizeof(ret->fail_path), "%s", path);
+    t = (int) syscall(SYS_open_tree, AT_FDCWD, path,
+                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (t < 0)
+        return negative_errno();
+    if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+        r = negative_errno();
+        /* EINVAL: the file system (or one mounted under it) cannot be
+         * idmapped, e.g. 9p, or overlayfs before Linux 5.19. */
+        if (r == -EINVAL)
+            ret->fail_step = "make an idmapped mount (its file system does not support "
+                             "them) of";
+        return r;
+    }
+    *ret_tree = TAKE_FD(t);
+    return 0;
+}
+
 /* The parent's part between clone and "go", for what the child cannot do
  * itself: in a user namespace, the id maps and the idmapped copy of the
  * rootfs (mount_setattr wants CAP_SYS_ADMIN over the original mount);
@@ -589,27 +782,20 @@ static int prepare_child(const struct spawn_plan *p, struct spawn_result *ret)
         if (r < 0)
             return r;
 
-        ret->fail_step = "make an idmapped mount of";
-        snprintf(ret->fail_path, sizeof(ret->fail_path), "%s", p->rootfs);
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) ret->pid);
         userns = open(path, O_RDONLY | O_CLOEXEC);
         if (userns < 0)
             return negative_errno();
-        ret->rootfs_tree = (int) syscall(SYS_open_tree, AT_FDCWD, p->rootfs,
-                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-        if (ret->rootfs_tree < 0)
-            return negative_errno();
-        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns};
-        if (syscall(SYS_mount_setattr, ret->rootfs_tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                    sizeof(attr)) < 0) {
-            r = negative_errno();
-            /* EINVAL: the file system (or one mounted under it) cannot be
-             * idmapped, e.g. 9p, or overlayfs before Linux 5.19. */
-            if (r == -EINVAL)
-                ret->fail_step = "make an idmapped mount (its file system does not support "
-                                 "them) of";
+        /* The rootfs; or an overlay's layers, which the child stacks
+         * itself (an overlay cannot be idmapped, its layers can). */
+        if (p->overlay) {
+            r = idmapped_tree(p->overlay_lower, userns, ret, &ret->trees[0]);
+            if (r >= 0)
+                r = idmapped_tree(p->overlay_rw, userns, ret, &ret->trees[1]);
+        } else
+            r = idmapped_tree(p->rootfs, userns, ret, &ret->trees[0]);
+        if (r < 0)
             return r;
-        }
         ret->fail_path[0] = '\0';
     }
 
@@ -637,7 +823,7 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
 
     /* What a failure says: nothing more than the errno until the clone. */
     *ret = (struct spawn_result){
-        .pidfd = -EBADF, .errfd = -EBADF, .syncfd = -EBADF, .rootfs_tree = -EBADF};
+        .pidfd = -EBADF, .errfd = -EBADF, .syncfd = -EBADF, .trees = {-EBADF, -EBADF}};
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return negative_errno();
     sync_parent = sv[0];
@@ -677,7 +863,6 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     ret->pid = (pid_t) pid;
     ret->in_cgroup = (args.flags & CLONE_INTO_CGROUP) != 0;
     ret->pidfd = pidfd;
-    ret->rootfs_tree = -EBADF;
     ret->fail_step = NULL;
     ret->fail_path[0] = '\0';
     r = prepare_child(plan, ret);
@@ -686,7 +871,7 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
         sync_parent = safe_close(sync_parent);
         (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, &(siginfo_t){0}, WEXITED);
         close(pidfd);
-        ret->rootfs_tree = safe_close(ret->rootfs_tree);
+        spawn_trees_close(ret->trees);
         return r;
     }
     ret->errfd = TAKE_FD(err_read);
@@ -694,28 +879,38 @@ int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret)
     return 0;
 }
 
+void spawn_trees_close(int trees[SPAWN_TREES_MAX])
+{
+    for (size_t i = 0; i < SPAWN_TREES_MAX; i++)
+        trees[i] = safe_close(trees[i]);
+}
+
 int runtime_release(struct spawn_result *res)
 {
-    char go = 1, control[CMSG_SPACE(sizeof(int))] = {0};
+    char go = 1, control[CMSG_SPACE(sizeof(int) * SPAWN_TREES_MAX)] = {0};
     struct iovec iov = {.iov_base = &go, .iov_len = 1};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    size_t n_trees = 0;
     ssize_t n;
     int r;
 
-    if (res->rootfs_tree >= 0) {
+    /* In order: the child takes the first as trees[0]. */
+    while (n_trees < SPAWN_TREES_MAX && res->trees[n_trees] >= 0)
+        n_trees++;
+    if (n_trees > 0) {
         struct cmsghdr *cm;
 
         msg.msg_control = control;
-        msg.msg_controllen = sizeof(control);
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_trees);
         cm = CMSG_FIRSTHDR(&msg);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &res->rootfs_tree, sizeof(int));
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * n_trees);
+        memcpy(CMSG_DATA(cm), res->trees, sizeof(int) * n_trees);
     }
     n = sendmsg(res->syncfd, &msg, MSG_NOSIGNAL);
     r = n == 1 ? 0 : negative_errno();
     res->syncfd = safe_close(res->syncfd);
-    res->rootfs_tree = safe_close(res->rootfs_tree);
+    spawn_trees_close(res->trees);
     return r;
 }

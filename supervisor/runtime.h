@@ -23,6 +23,7 @@ enum spawn_step {
     STEP_USERNS, /* become the namespace's root */
     STEP_MOUNT_PRIVATE,
     STEP_ROOTFS,
+    STEP_OVERLAY,
     STEP_PIVOT_ROOT,
     STEP_PROC,
     STEP_SYS,
@@ -30,6 +31,9 @@ enum spawn_step {
     STEP_DEVPTS,
     STEP_SHM,
     STEP_MQUEUE,
+    STEP_VOLUME,
+    STEP_VOLUME_ROOT, /* a volume's target resolves to the container's root */
+    STEP_TMPFS,
     STEP_MASK, /* masked and read-only /proc, /sys paths */
     STEP_ETC,  /* bind /etc/hosts, /etc/resolv.conf */
     STEP_READONLY_ROOT,
@@ -54,8 +58,32 @@ struct spawn_error {
     char path[256];
 };
 
+/* A volume (source set) or a tmpfs (tmpfs_opts set), mounted after /dev
+ * on a target resolved inside the container's root (created if missing,
+ * a directory or, for a file volume, an empty file). */
+struct spawn_mount {
+    const char *source;     /* host path, or NULL for a tmpfs */
+    const char *target;     /* absolute, inside the container */
+    const char *tmpfs_opts; /* "mode=1777,size=65536k" */
+    bool readonly;
+    bool file; /* the source is not a directory */
+};
+
+#define SPAWN_MOUNTS_MAX 96 /* config: 64 volumes + 16 tmpfs */
+#define SPAWN_TREES_MAX 2   /* detached mounts the parent sends with "go" */
+
 struct spawn_plan {
-    const char *rootfs;
+    const char *rootfs; /* the directory that becomes / (the overlay's mount point) */
+    /* rootfs_mode = overlay: mount an overlay on rootfs first. Without a
+     * user namespace, with these options; with one, from layer_dir, where
+     * the parent's idmapped lower and rw trees are attached on lower/ and
+     * rwmnt/ and rootfs is layer_dir/root. */
+    bool overlay;
+    const char *overlay_opts;               /* "lowerdir=...,upperdir=...,workdir=..." (escaped) */
+    const char *overlay_lower, *overlay_rw; /* userns: what the parent idmaps */
+    const char *layer_dir;
+    const struct spawn_mount *mounts;
+    size_t n_mounts;
     char *const *argv;
     char *const *envp;
     const char *path_env; /* PATH used to find argv[0] if it has no slash */
@@ -90,11 +118,13 @@ int runtime_caps_prepare(uint64_t keep, cap_iab_t *ret_iab, cap_t *ret_caps);
 
 struct spawn_result {
     pid_t pid;
-    int pidfd;       /* readable when the process exits */
-    int errfd;       /* read end of the error pipe: EOF means execve succeeded */
-    int syncfd;      /* write one byte to let the child go on */
-    bool in_cgroup;  /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
-    int rootfs_tree; /* user namespace: the idmapped rootfs, sent with "go" */
+    int pidfd;      /* readable when the process exits */
+    int errfd;      /* read end of the error pipe: EOF means execve succeeded */
+    int syncfd;     /* write one byte to let the child go on */
+    bool in_cgroup; /* born into plan->cgroup_fd (CLONE_INTO_CGROUP) */
+    /* User namespace: idmapped detached mounts sent with "go": the rootfs,
+     * or an overlay's lower and rw layers. -EBADF when unused. */
+    int trees[SPAWN_TREES_MAX];
     /* When runtime_spawn fails after the clone: what it was doing. */
     const char *fail_step;
     char fail_path[64];
@@ -102,8 +132,10 @@ struct spawn_result {
 
 /* Clone the child; it waits for runtime_release() before doing anything. */
 int runtime_spawn(const struct spawn_plan *plan, struct spawn_result *ret);
-/* Let the child go (after cgroup attach etc.); closes syncfd and
- * rootfs_tree. */
+/* Let the child go (after cgroup attach etc.); closes syncfd and the
+ * trees. */
 int runtime_release(struct spawn_result *res);
 /* "mount /proc", "exec"... for messages. */
 const char *spawn_step_to_string(int step);
+/* Close and reset the trees of a result that will not be released. */
+void spawn_trees_close(int trees[SPAWN_TREES_MAX]);

@@ -84,8 +84,9 @@ def test_pids_limit(env: Env):
 
 
 def test_pause_resume(env: Env):
-    rootfs = env.rootfs()
-    count_file = os.path.join(rootfs, "tmp", "counter")
+    # What the container writes lands in its overlay's upper layer.
+    count_file = os.path.join(env.state_dir, "containers", "ticker", "rw", "upper", "tmp",
+                              "counter")
     env.write_config([("ticker", {"command": "payload children 3 counter /tmp/counter",
                                   "stop_timeout": "5s"})])
     env.up()
@@ -125,8 +126,8 @@ def test_pause_resume(env: Env):
 
 
 def test_pause_timeout_rolls_back(env: Env):
-    rootfs = env.rootfs()
-    count_file = os.path.join(rootfs, "tmp", "counter")
+    count_file = os.path.join(env.state_dir, "containers", "ticker", "rw", "upper", "tmp",
+                              "counter")
     # A pause_timeout of 0 expires before the freezer can confirm anything.
     env.write_config([("ticker", {"command": "payload counter /tmp/counter",
                                   "pause_timeout": "0"})])

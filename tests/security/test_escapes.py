@@ -258,8 +258,9 @@ def test_userns(env: Env):
           100000 <= pool[0][1] < 100000 + 6553600 and (pool[0][1] - 100000) % 65536 == 0,
           f"uid_map {pool}")
     check(host_uid(u["pid"]) == pool[0][1], f"host uid {host_uid(u['pid'])}")
-    # On disk, what it made belongs to host root: the idmapped mount maps it back.
-    made = os.path.join(rootfs, "made")
+    # On disk (in its overlay's upper layer), what it made belongs to host
+    # root: the idmapped layer maps it back.
+    made = os.path.join(env.state_dir, "containers", "u", "rw", "upper", "made")
     check(os.stat(made).st_uid == 0, f"/made on disk: uid {os.stat(made).st_uid}")
     os.unlink(made)
     v = env.wait_status("v", "running")
