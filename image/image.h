@@ -57,7 +57,8 @@ struct unpack_stats {
                                    gets its own /dev, and a node in the image
                                    could reach a host device */
     uint64_t stripped_absolute; /* entries whose leading '/' was removed */
-    uint64_t xattrs_skipped;    /* xattrs the file system refused (ENOTSUP) */
+    uint64_t xattrs_skipped;    /* xattrs not written: trusted.* (overlayfs's
+                                   own), or refused by the file system */
 };
 
 /* done/total in bytes of the archive read so far / its size (total 0 when

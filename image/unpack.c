@@ -439,6 +439,13 @@ static int set_xattrs(struct tree_writer *w, int fd, struct archive_entry *e, co
     if (archive_entry_xattr_reset(e) == 0)
         return 0;
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+        /* trusted.* is the kernel's and root's own: overlayfs keeps its
+         * redirects, whiteouts and origins there, and an image is an
+         * overlay's lower layer. Nothing of a container's needs one. */
+        if (strncmp(name, "trusted.", 8) == 0) {
+            w->stats->xattrs_skipped++;
+            continue;
+        }
         if (!user_ok && strncmp(name, "user.", 5) == 0) {
             w->stats->xattrs_skipped++;
             continue;

@@ -107,8 +107,8 @@ static int cmd_import(struct image_store *s, const struct image_cmd *o, const ch
                     st.stripped_absolute);
         if (st.xattrs_skipped)
             fprintf(stderr,
-                    "note: %" PRIu64 " extended attribute(s) the file system refused were "
-                    "skipped\n",
+                    "note: %" PRIu64 " extended attribute(s) not written (trusted.*, "
+                    "or refused by the file system)\n",
                     st.xattrs_skipped);
     }
     image_info_clear(&info);

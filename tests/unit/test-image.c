@@ -151,8 +151,9 @@ struct ent {
     const char *link;     /* a symlink's target */
     const char *hardlink; /* a hard link's target */
     long mtime_nsec;
-    bool caps;   /* security.capability (CAP_NET_RAW) and user.test */
-    bool sparse; /* SPARSE_SIZE bytes: 4K of 'A', a hole, 4K of 'B' */
+    bool caps;    /* security.capability (CAP_NET_RAW) and user.test */
+    bool trusted; /* trusted.overlay.opaque: overlayfs's, never written */
+    bool sparse;  /* SPARSE_SIZE bytes: 4K of 'A', a hole, 4K of 'B' */
     dev_t rdev;
     const char *uname;
     size_t size; /* generated content of that size, when no data */
@@ -212,6 +213,8 @@ static void write_archive(const char *path, enum filter f, const struct ent *v, 
             archive_entry_xattr_add_entry(e, "security.capability", caps, sizeof(caps));
             archive_entry_xattr_add_entry(e, "user.test", "hello", 5);
         }
+        if (x->trusted)
+            archive_entry_xattr_add_entry(e, "trusted.overlay.opaque", "y", 1);
         ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
         if (x->data)
             ASSERT_EQ(archive_write_data(a, x->data, size), (ssize_t) size);
@@ -1071,6 +1074,41 @@ static void test_interrupted(void)
     scratch_done(&s);
 }
 
+/* An image is an overlay's lower layer: overlayfs's own xattrs in an
+ * archive (an opaque directory hiding the container's layer, a redirect)
+ * are not written. */
+static void test_trusted_xattrs_skipped(void)
+{
+    static const struct ent v[] = {
+        DIR_("./", 0755),
+        {"./etc/", AE_IFDIR, 0755, .trusted = true},
+        {"./etc/hostname", AE_IFREG, 0644, .data = "x\n", .trusted = true},
+    };
+    _cleanup_free_ char *archive = NULL, *etc = NULL;
+    struct scratch s;
+    struct image_store *st;
+    struct image_info info = {};
+    struct unpack_stats stats;
+    char got[8];
+
+    scratch_init(&s);
+    archive = at(s.dir, "trusted.tar");
+    write_archive(archive, F_NONE, v, ELEMENTSOF(v));
+    st = store_open(&s);
+    ASSERT_EQ(import_ok(st, archive, NULL, &info, &stats), 0);
+    /* libarchive's pax writer records an xattr twice (LIBARCHIVE. and
+     * SCHILY.), and the reader hands both over. */
+    ASSERT(stats.xattrs_skipped >= 2);
+    etc = at(info.rootfs, "etc");
+    ASSERT(getxattr(etc, "trusted.overlay.opaque", got, sizeof(got)) < 0 && errno == ENODATA);
+    free(etc);
+    etc = at(info.rootfs, "etc/hostname");
+    ASSERT(getxattr(etc, "trusted.overlay.opaque", got, sizeof(got)) < 0 && errno == ENODATA);
+    image_info_clear(&info);
+    image_store_free(st);
+    scratch_done(&s);
+}
+
 /* The file grows while it is unpacked: what was unpacked is not what was
  * hashed first, so it is not stored under that id. */
 static const char *grow_path;
@@ -1427,6 +1465,7 @@ static const struct test tests[] = {
     T(test_formats),
     T(test_import_twice),
     T(test_changed_while_imported),
+    T(test_trusted_xattrs_skipped),
     T(test_names_lookup_list),
     T(test_lookup_archive_after_touch),
     T(test_remove_and_use),
