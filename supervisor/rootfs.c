@@ -56,9 +56,15 @@ static int trash_fn(struct worker_child *wc, void *arg, char *why, size_t len)
             }
         }
     closedir(dir);
-    /* And an import or removal a crash interrupted. */
-    if (d->images)
-        (void) image_store_sweep(d->images);
+    /* And an import or removal a crash interrupted: through a store of
+     * its own, the supervisor's fds are closed here. */
+    if (d->images) {
+        struct image_store *s = NULL;
+
+        if (image_store_open(d->cfg->sup.state_dir, &s) == 0)
+            (void) image_store_sweep(s);
+        image_store_free(s);
+    }
     return r;
 }
 

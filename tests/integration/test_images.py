@@ -694,7 +694,29 @@ def test_config_checks(env: Env):
     env.check_clean()
 
 
+# -- 9. what a crash left is swept at the next up ------------------------
+def test_crash_leftovers_swept(env: Env):
+    """An import killed half way (its tmp-* directory, no longer locked) and
+    a discarded layer never deleted (.trash-*): both gone after the next
+    up, without anything asked of the user; the image stays."""
+    tar = make_tar(env.rootfs(), os.path.join(env.tmp, "base.tar.gz"), "w:gz")
+    image_cmd(env, "import", tar, "--name", "base")
+    half = os.path.join(images_dir(env), "tmp-crashed")
+    os.makedirs(os.path.join(half, "rootfs", "usr", "bin"))
+    with open(os.path.join(half, "rootfs", "usr", "bin", "half"), "w") as f:
+        f.write("half an import\n")
+    trash = os.path.join(env.state_dir, "containers", ".trash-gone-rw-0000")
+    os.makedirs(os.path.join(trash, "upper", "etc"))
+    write_config(env, [("c", {"image": "base", "command": "payload wait"})])
+    env.up()
+    env.wait_status("c", "running", timeout=30)
+    wait_for(lambda: not os.path.exists(half) and not os.path.exists(trash), 10 * SLOW, 0.05,
+             "the crash's leftovers to be swept")
+    check(store_trees(env) != [], "the image went with the leftovers")
+    down(env)
+
+
 if __name__ == "__main__":
     run([test_archive_shared_overlay, test_ephemeral_overlay, test_ephemeral_copy,
          test_image_import_named, test_debian,
-         test_hostile_archives, test_volumes, test_config_checks])
+         test_hostile_archives, test_volumes, test_config_checks, test_crash_leftovers_swept])
