@@ -43,6 +43,8 @@ static const char *const step_names[_STEP_MAX] = {
     [STEP_USERNS] = "enter user namespace",
     [STEP_ROOTFS] = "rootfs",
     [STEP_OVERLAY] = "mount overlay on",
+    [STEP_OVERLAY_USERNS] = "mount overlay (of idmapped layers: Linux 5.19 or later; else "
+                            "rootfs_mode = copy) on",
     [STEP_PIVOT_ROOT] = "pivot_root",
     [STEP_PROC] = "mount",
     [STEP_SYS] = "mount",
@@ -609,7 +611,7 @@ static _noreturn_ void child_main(const struct spawn_plan *p, int syncfd, int er
              * xattrs, so the overlay keeps its own in user.overlay.*. */
             CHECK(mount("overlay", "root", "overlay", 0,
                         "lowerdir=lower,upperdir=rwmnt/upper,workdir=rwmnt/work,userxattr"),
-                  STEP_OVERLAY, p->rootfs);
+                  STEP_OVERLAY_USERNS, p->rootfs);
             CHECK(chdir("root"), STEP_ROOTFS, p->rootfs);
         }
         /* In a user namespace the kernel mounts a new proc or sysfs only

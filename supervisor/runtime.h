@@ -24,6 +24,7 @@ enum spawn_step {
     STEP_MOUNT_PRIVATE,
     STEP_ROOTFS,
     STEP_OVERLAY,
+    STEP_OVERLAY_USERNS, /* on idmapped layers, which need Linux 5.19 */
     STEP_PIVOT_ROOT,
     STEP_PROC,
     STEP_SYS,

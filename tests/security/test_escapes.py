@@ -190,14 +190,16 @@ def host_uid(pid):
     return int(proc_status(pid)["Uid"].split()[0])
 
 
-def ext4_copy(env, src):
-    """src copied into an ext4 image loop-mounted in the test's directory:
-    for hosts whose temporary directories cannot be idmapped (the test VM:
-    overlayfs over 9p). None if this host cannot make one."""
-    img, mnt = os.path.join(env.tmp, "rootfs.ext4"), os.path.join(env.tmp, "ext4root")
+def ext4_copy(env, src, name="rootfs"):
+    """src (or nothing) copied into an ext4 image loop-mounted in the test's
+    directory: for hosts whose temporary directories cannot be idmapped
+    (the test VM: overlayfs over 9p and tmpfs, Linux 6.1). None if this host
+    cannot make one."""
+    img, mnt = os.path.join(env.tmp, f"{name}.ext4"), os.path.join(env.tmp, f"ext4{name}")
     os.mkdir(mnt)
     subprocess.run(["modprobe", "loop"], capture_output=True)
-    r = subprocess.run(["mkfs.ext4", "-q", "-d", src, img, "64M"], capture_output=True, text=True)
+    r = subprocess.run(["mkfs.ext4", "-q", *(["-d", src] if src else []), img, "64M"],
+                       capture_output=True, text=True)
     if r.returncode != 0:
         return None
     r = subprocess.run(["mount", "-o", "loop", img, mnt], capture_output=True, text=True)
@@ -239,14 +241,16 @@ def test_userns(env: Env):
     if "does not support them" in status:
         # The precise error is the behaviour on such a file system (in the
         # test VM the tree is on overlayfs over 9p, Linux 6.1); then the
-        # rest runs on an ext4 copy, where the host can make one.
+        # rest runs on an ext4 copy, where the host can make one, with the
+        # overlay's own layer (state_dir) on ext4 too.
         check(f"idmapped mount (its file system does not support them) of '{rootfs}'"
               in status, status)
         env.corral("down")
         check(env.wait_exit() == 0, "supervisor exit status")
-        rootfs = ext4_copy(env, rootfs)
-        if not rootfs:
+        rootfs, state = ext4_copy(env, rootfs), ext4_copy(env, None, "state")
+        if not rootfs or not state:
             raise Skipped(f"no idmapped mounts here, and no ext4 image to try: {status}")
+        env.state_dir = state
         config(rootfs)
         env.up()
     u = env.wait_status("u", "running")
