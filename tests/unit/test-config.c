@@ -4295,6 +4295,18 @@ static void set_dac_bypass(cap_flag_value_t value)
     cap_free(caps);
 }
 
+/* dir/name made as a file of that mode (for the host checks). */
+static void touch_at(const char *dir, const char *name, mode_t mode)
+{
+    char path[256];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, mode);
+    ASSERT(fd >= 0);
+    close(fd);
+}
+
 static void test_check_host_seccomp(void)
 {
     char dir[] = "/tmp/test-config-XXXXXX";
@@ -4302,19 +4314,12 @@ static void test_check_host_seccomp(void)
     struct config_diag d = {};
     struct corral_config *c;
     char path[256];
-    int fd;
 
     ASSERT(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/rootfs", dir);
     ASSERT(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof(path), "%s/ok.json", dir);
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    ASSERT(fd >= 0);
-    close(fd);
-    snprintf(path, sizeof(path), "%s/secret.json", dir);
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
-    ASSERT(fd >= 0);
-    close(fd);
+    touch_at(dir, "ok.json", 0644);
+    touch_at(dir, "secret.json", 0);
     snprintf(path, sizeof(path), "%s/fifo", dir);
     ASSERT(mkfifo(path, 0644) == 0);
     snprintf(path, sizeof(path), "%s/corral.ini", dir);
@@ -4408,19 +4413,12 @@ static void test_check_host_rootfs_archive(void)
     struct config_diag d = {};
     struct corral_config *c;
     char path[256];
-    int fd;
 
     ASSERT(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/rootfs", dir);
     ASSERT(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof(path), "%s/web.tar.gz", dir);
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    ASSERT(fd >= 0);
-    close(fd);
-    snprintf(path, sizeof(path), "%s/secret.tar", dir);
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
-    ASSERT(fd >= 0);
-    close(fd);
+    touch_at(dir, "web.tar.gz", 0644);
+    touch_at(dir, "secret.tar", 0);
     snprintf(path, sizeof(path), "%s/fifo", dir);
     ASSERT(mkfifo(path, 0644) == 0);
     snprintf(path, sizeof(path), "%s/corral.ini", dir);
@@ -4491,15 +4489,11 @@ static void test_check_host_volumes(void)
     struct config_diag d = {};
     struct corral_config *c;
     char path[256];
-    int fd;
 
     ASSERT(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/data", dir);
     ASSERT(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof(path), "%s/file", dir);
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    ASSERT(fd >= 0);
-    close(fd);
+    touch_at(dir, "file", 0644);
     snprintf(path, sizeof(path), "%s/loop", dir);
     ASSERT(symlink(path, path) == 0);
     snprintf(path, sizeof(path), "%s/corral.ini", dir);
