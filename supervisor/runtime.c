@@ -368,6 +368,18 @@ static void open_volume_trees(int errfd, const struct spawn_plan *p, int *trees)
     }
 }
 
+/* openat2() with RESOLVE_IN_ROOT answers EAGAIN when a mount or a rename
+ * anywhere on the host raced its resolution of "..": try again. */
+static int openat2_retry(int dirfd, const char *path, struct open_how *how)
+{
+    int fd, tries = 0;
+
+    do
+        fd = (int) syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+    while (fd < 0 && errno == EAGAIN && ++tries < 64);
+    return fd;
+}
+
 /* The target of a volume or tmpfs as an O_PATH fd, resolved after
  * pivot_root inside the container's root: RESOLVE_IN_ROOT keeps an
  * absolute or '..' symlink of the image inside it, and no magic link
@@ -401,7 +413,7 @@ static int open_mount_target(int errfd, int step, int rootfd, const char *target
         last = end >= len || target[end + strspn(target + end, "/")] == '\0';
         memcpy(prefix, target, end);
         prefix[end] = '\0';
-        next = (int) syscall(SYS_openat2, rootfd, prefix, &how, sizeof(how));
+        next = openat2_retry(rootfd, prefix, &how);
         if (next < 0 && errno == ENOENT) {
             /* cur is the resolved parent: make the component there. */
             const char *name = prefix + start;
@@ -414,7 +426,7 @@ static int open_mount_target(int errfd, int step, int rootfd, const char *target
                 close(t);
             } else if (mkdirat(cur, name, 0755) < 0)
                 child_fail(errfd, step, errno == EEXIST ? ENOENT : errno, target);
-            next = (int) syscall(SYS_openat2, rootfd, prefix, &how, sizeof(how));
+            next = openat2_retry(rootfd, prefix, &how);
         }
         if (next < 0)
             child_fail(errfd, step, errno, target);
