@@ -9,6 +9,7 @@
 import os
 import socket
 import sys
+import time
 
 
 def serve(name, proto, port, ready):
@@ -42,6 +43,7 @@ def connect(proto, addr, port, timeout):
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(family, kind)
     s.settimeout(timeout)
+    start = time.monotonic()
     try:
         if proto == "tcp":
             s.connect((addr, port))
@@ -53,6 +55,9 @@ def connect(proto, addr, port, timeout):
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
     sys.stdout.write(data.decode())
+    took = time.monotonic() - start
+    if took > 1.0:
+        print(f"answered after {took:.1f}s", file=sys.stderr)
     return 0 if data else 1
 
 
