@@ -3,10 +3,10 @@
 #
 # debian-rootfs.sh [OUT.tar]
 #
-# Prints the path of a Debian trixie minbase root file system as a tar
-# archive (default /var/cache/corral-test/trixie.tar), building it with
-# mmdebstrap from the Debian mirror apt uses if it is not there yet. The
-# image tests run a container on it.
+# Prints the path of a Debian trixie minbase root file system, plus procps
+# (ps), as a tar archive (default /var/cache/corral-test/trixie-procps.tar),
+# building it with mmdebstrap from the Debian mirror apt uses if it is not
+# there yet. The image tests run a container on it.
 #
 # A cached archive is reused as it is. The build holds a flock on the
 # cache directory and writes to a temporary name that is renamed into
@@ -31,7 +31,7 @@ skip() {
 }
 
 case $# in
-0) out=/var/cache/corral-test/$suite.tar ;;
+0) out=/var/cache/corral-test/$suite-procps.tar ;;
 1) out=$1 ;;
 *) usage ;;
 esac
@@ -78,7 +78,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-if ! mmdebstrap --variant=minbase --quiet --format=tar "$suite" "$tmp" "$mirror" \
+if ! mmdebstrap --variant=minbase --include=procps --quiet --format=tar "$suite" "$tmp" "$mirror" \
     >"$log" 2>&1; then
     tail -n 3 "$log" >&2 || true
     skip "mmdebstrap $suite from $mirror failed"

@@ -369,7 +369,7 @@ def test_image_import_named(env: Env):
 
 # -- 4. a Debian tree -------------------------------------------------------
 def debian_tar():
-    """The cached trixie tarball (built by debian-rootfs.sh if need be)."""
+    """The cached trixie tarball with procps (built by debian-rootfs.sh if need be)."""
     args = [os.environ["CORRAL_TEST_DEBIAN"]] if os.environ.get("CORRAL_TEST_DEBIAN") else []
     r = subprocess.run([DEBIAN_SCRIPT, *args], capture_output=True, text=True, timeout=900)
     if r.returncode == 77:
@@ -382,7 +382,8 @@ def test_debian(env: Env):
     tar = debian_tar()
     with open("/etc/os-release") as f:
         host_is_trixie = "VERSION_CODENAME=trixie" in f.read()
-    cmd = "cat /etc/os-release; id; ls /var/lib/dpkg/status; readlink -f /bin/sh"
+    cmd = ("cat /etc/os-release; id; ls /var/lib/dpkg/status; readlink -f /bin/sh; "
+           "echo ps:; ps -e -o pid=,comm=; echo :ps")
     write_config(env, [
         ("deb", {"rootfs": tar, "command": ["/bin/bash", "-c", cmd]}),
         ("debcopy", {"rootfs": tar, "rootfs_mode": "copy",
@@ -396,7 +397,7 @@ def test_debian(env: Env):
         seen.update(c["status"] for c in ps.values())
         return all(c["state"] in ("exited", "fatal") for c in ps.values())
     wait_for(done, 240, 0.05, "both Debian containers to run and exit")
-    progress = [s for s in seen if s.startswith("starting (unpacking 'trixie.tar'")]
+    progress = [s for s in seen if s.startswith(f"starting (unpacking '{os.path.basename(tar)}'")]
     check(any(re.search(r"\d+% of [\d.]+ ?[kKMGT]i?B?\)$", s) for s in progress),
           f"no unpacking progress in the status; seen {sorted(seen)}")
     for n in ("deb", "debcopy"):
@@ -406,6 +407,11 @@ def test_debian(env: Env):
         for want in ("VERSION_CODENAME=trixie", "uid=0(root) gid=0(root)",
                      "/var/lib/dpkg/status", "/usr/bin/dash"):
             check(want in log, f"{n}: '{want}' not in:\n{log}")
+        # Its own ps, in its own pid namespace: bash is pid 1, ps the only other.
+        m = re.search(r"^ps:\n(.*?)^:ps$", log, re.M | re.S)
+        procs = [ln.split() for ln in m.group(1).splitlines()] if m else None
+        check(procs is not None and len(procs) == 2 and procs[0] == ["1", "bash"] and
+              procs[1][1] == "ps", f"{n}: ps saw {procs}:\n{log}")
     if host_is_trixie:
         print("# the host is trixie itself: VERSION_CODENAME proves less here")
     lines = unpacked_lines(env)
