@@ -327,7 +327,9 @@ static int clone_file_mount(int errfd, const char *path)
 
 /* Attach that copy over target, created if missing. After pivot_root, so
  * the target resolves inside the container's tree: a symlink there cannot
- * lead to the host. */
+ * lead to the host. Opened read-only: a mount point need not be writable,
+ * and opening the image's file for writing would copy it up into the
+ * container's overlay layer, to be hidden at once. */
 static void attach_file_mount(int errfd, int tree, const char *target)
 {
     int t;
@@ -335,7 +337,7 @@ static void attach_file_mount(int errfd, int tree, const char *target)
     if (tree < 0)
         return;
     CHECK(mkdir_if_missing("/etc", 0755), STEP_ETC, "/etc");
-    t = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    t = open(target, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
     if (t < 0)
         child_fail(errfd, STEP_ETC, errno, target);
     close(t);

@@ -219,6 +219,12 @@ def test_archive_shared_overlay(env: Env):
         check(os.path.isfile(os.path.join(upper, f"mine-{n}")),
               f"{n}'s write is not in its layer {upper}: "
               f"{os.listdir(upper) if os.path.isdir(upper) else 'missing'}")
+        # Only that: the image's /etc/hosts and /etc/resolv.conf are mount
+        # points for the supervisor's, not copied up to the layer.
+        check(os.path.isfile(os.path.join(src, "etc", "hosts")) and
+              os.path.isfile(os.path.join(src, "etc", "resolv.conf")), "no /etc files in the image")
+        check(sorted(os.listdir(upper)) == [f"mine-{n}"],
+              f"{n}'s layer holds more than its write: {sorted(os.listdir(upper))}")
     # Unpacked once, into one image, whose tree is the archived one, untouched.
     trees = store_trees(env)
     check(len(trees) == 1, f"store: {trees}")
