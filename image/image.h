@@ -101,9 +101,11 @@ int image_lookup(struct image_store *s, const char *name_or_id, struct image_inf
 int image_list(struct image_store *s, struct image_info **ret, size_t *ret_n);
 void image_list_free(struct image_info *list, size_t n);
 
-/* Remove an image (by name or id). -EBUSY if a container holds it;
+/* Remove an image (by name or id): 0. -EBUSY if a container holds it;
  * -ENOENT if there is none. The tree is renamed to trash-* under the lock
- * and deleted after; its names and sources links go with it. */
+ * and deleted after; its names and sources links go with it. Given one of
+ * several names of an image, only that name is removed (1), in use or not,
+ * as docker's rmi of one tag. */
 int image_remove(struct image_store *s, const char *name_or_id, char *why, size_t whylen);
 
 /* Take a use of the image (a LOCK_SH flock on its directory): returns an

@@ -203,6 +203,22 @@ static char *first_name(struct image_store *s, const char *id)
     return TAKE_PTR(copy);
 }
 
+/* Whether a name other than name points at the image. */
+static bool has_other_name(struct image_store *s, const char *id, const char *name)
+{
+    _cleanup_(closedirp) DIR *d = opendir_at(s->names_fd);
+    struct dirent *de;
+
+    while (d && (de = readdir(d))) {
+        char target[IMAGE_ID_LEN + 1];
+
+        if (de->d_name[0] != '.' && !streq(de->d_name, name) &&
+            read_link_id(s->names_fd, de->d_name, target) == 0 && streq(target, id))
+            return true;
+    }
+    return false;
+}
+
 static uint64_t json_u64(json_t *o, const char *key)
 {
     json_int_t v = json_integer_value(json_object_get(o, key));
@@ -898,6 +914,16 @@ int image_remove(struct image_store *s, const char *name_or_id, char *why, size_
                   name_or_id);
     if (r < 0)
         return r;
+    if (name && has_other_name(s, id, name)) {
+        /* Only the name goes; the image stays under its others. */
+        if (unlinkat(s->names_fd, name, 0) < 0) {
+            r = negative_errno();
+            image_why(why, whylen, "'%s/names/%s': %s", s->path, name, strerror(-r));
+            return r;
+        }
+        (void) fsync(s->names_fd);
+        return 1;
+    }
     dir_name(id, dir);
     dfd = openat(s->fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0) {

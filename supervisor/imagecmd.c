@@ -158,7 +158,7 @@ static int cmd_ls(struct image_store *s, const struct image_cmd *o)
 static int cmd_rm(struct image_store *s, const struct image_cmd *o, char **names, int n)
 {
     int status = EXIT_OK;
-    json_t *removed = json_array();
+    json_t *removed = json_array(), *untagged = json_array();
 
     for (int i = 0; i < n; i++) {
         struct image_info info = {0};
@@ -177,7 +177,12 @@ static int cmd_rm(struct image_store *s, const struct image_cmd *o, char **names
             fprintf(stderr, "corral: Failed to remove image '%s': %s\n", names[i],
                     why[0] ? why : strerror(-r));
             status = r == -ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED;
-        } else if (o->json)
+        } else if (r > 0 && o->json)
+            json_array_append_new(untagged, json_string(names[i]));
+        else if (r > 0)
+            printf("Removed the name '%s' (image %.12s keeps its other names)\n", names[i],
+                   info.id);
+        else if (o->json)
             json_array_append_new(removed, json_string(info.id));
         else
             printf("Removed image %.12s%s%s%s\n", info.id, info.name ? " ('" : "",
@@ -185,9 +190,11 @@ static int cmd_rm(struct image_store *s, const struct image_cmd *o, char **names
         image_info_clear(&info);
     }
     if (o->json)
-        print_json(json_pack("{s:o}", "removed", removed));
-    else
+        print_json(json_pack("{s:o, s:o}", "removed", removed, "untagged", untagged));
+    else {
         json_decref(removed);
+        json_decref(untagged);
+    }
     return status;
 }
 

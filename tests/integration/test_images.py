@@ -349,6 +349,14 @@ def test_image_import_named(env: Env):
     check(again["unpacked"] is False and again["id"] == digest, f"import again: {again}")
     r = image_cmd(env, "import", txz)
     check("nothing unpacked" in r.stdout, r.stdout)
+    # A second name for it, then that name removed (the image, in use, stays).
+    image_cmd(env, "import", txz, "--name", "base-copy")
+    check(sorted(i["name"] for i in image_ls(env)) == ["base", "base-copy"],
+          f"two names: {image_ls(env)}")
+    r = image_cmd(env, "rm", "base-copy", "--json")
+    check(json.loads(r.stdout) == {"removed": [], "untagged": ["base-copy"]}, r.stdout)
+    check(os.path.isdir(tree) and [i["name"] for i in image_ls(env)] == ["base"],
+          f"after removing a name: {image_ls(env)}")
     check(os.path.exists(f"/proc/{c['pid']}/root/etc/corral-marker"), "the container suffered")
     down(env)
     check(image_ls(env)[0]["in_use"] is False, f"in use after down: {image_ls(env)}")

@@ -698,6 +698,60 @@ static void test_remove_and_use(void)
     scratch_done(&s);
 }
 
+/* An image with several names: removing one by name only takes the name
+ * away (as docker's rmi of a tag), even while the image is in use; the
+ * last name, or the id, removes the image. */
+static void test_remove_one_name(void)
+{
+    struct scratch s;
+    struct image_store *st;
+    struct image_info a = {}, x = {};
+    struct image_info *list = NULL;
+    size_t n = 0;
+    char *archive, why[512];
+    int use;
+
+    scratch_init(&s);
+    st = store_open(&s);
+    archive = at(s.dir, "centos.tar");
+    write_archive(archive, F_NONE, normal_tree, ELEMENTSOF(normal_tree));
+    import_ok(st, archive, "centos", &a, NULL);
+    import_ok(st, archive, "centos7", &x, NULL);
+    image_info_clear(&x);
+    import_ok(st, archive, "web", &x, NULL);
+    image_info_clear(&x);
+    ASSERT_EQ(image_list(st, &list, &n), 0);
+    ASSERT_EQ(n, 3);
+    image_list_free(list, n);
+
+    use = image_use(st, a.id);
+    ASSERT(use >= 0);
+    ASSERT_EQ(image_remove(st, "centos7", why, sizeof(why)), 1);
+    ASSERT_EQ(image_lookup(st, "centos7", &x), -ENOENT);
+    ASSERT_EQ(image_lookup(st, "centos", &x), 0);
+    ASSERT_STREQ(x.id, a.id);
+    image_info_clear(&x);
+    ASSERT_EQ(count_prefix(image_store_path(st), "sha256-"), 1);
+    /* By id it is the whole image: refused while in use. */
+    ASSERT_EQ(image_remove(st, a.id, why, sizeof(why)), -EBUSY);
+    close(use);
+
+    ASSERT_EQ(image_remove(st, "web", why, sizeof(why)), 1);
+    ASSERT_EQ(image_list(st, &list, &n), 0);
+    ASSERT_EQ(n, 1);
+    ASSERT_STREQ(list[0].name, "centos");
+    image_list_free(list, n);
+    /* The last name goes with the image. */
+    ASSERT_EQ(image_remove(st, "centos", why, sizeof(why)), 0);
+    ASSERT_EQ(image_lookup(st, a.id, &x), -ENOENT);
+    ASSERT_EQ(count_prefix(image_store_path(st), "sha256-"), 0);
+
+    image_info_clear(&a);
+    free(archive);
+    image_store_free(st);
+    scratch_done(&s);
+}
+
 /* ---- hostile archives ------------------------------------------------------- */
 
 /* Import v, which must be refused with exactly want, leaving the scratch
@@ -1469,6 +1523,7 @@ static const struct test tests[] = {
     T(test_names_lookup_list),
     T(test_lookup_archive_after_touch),
     T(test_remove_and_use),
+    T(test_remove_one_name),
     T(test_refuse_dotdot),
     T(test_absolute_neutralised),
     T(test_refuse_symlink_parent),
