@@ -178,6 +178,14 @@ static int drop_links(struct image_store *s, int dirfd, const char *id)
     return r;
 }
 
+/* Whether names/name is a name of the image (not a hidden temporary). */
+static bool is_name_of(struct image_store *s, const char *name, const char *id)
+{
+    char target[IMAGE_ID_LEN + 1];
+
+    return name[0] != '.' && read_link_id(s->names_fd, name, target) == 0 && streq(target, id);
+}
+
 /* The image's first name in sort order, or NULL (not an error). */
 static char *first_name(struct image_store *s, const char *id)
 {
@@ -189,10 +197,7 @@ static char *first_name(struct image_store *s, const char *id)
     if (!d)
         return NULL;
     while ((de = readdir(d))) {
-        char target[IMAGE_ID_LEN + 1];
-
-        if (de->d_name[0] == '.' || read_link_id(s->names_fd, de->d_name, target) < 0 ||
-            !streq(target, id))
+        if (!is_name_of(s, de->d_name, id))
             continue;
         if (!best || strcmp(de->d_name, best) < 0) {
             free(copy);
@@ -209,13 +214,9 @@ static bool has_other_name(struct image_store *s, const char *id, const char *na
     _cleanup_(closedirp) DIR *d = opendir_at(s->names_fd);
     struct dirent *de;
 
-    while (d && (de = readdir(d))) {
-        char target[IMAGE_ID_LEN + 1];
-
-        if (de->d_name[0] != '.' && !streq(de->d_name, name) &&
-            read_link_id(s->names_fd, de->d_name, target) == 0 && streq(target, id))
+    while (d && (de = readdir(d)))
+        if (!streq(de->d_name, name) && is_name_of(s, de->d_name, id))
             return true;
-    }
     return false;
 }
 
